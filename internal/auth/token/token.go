@@ -37,6 +37,8 @@ type Claims struct {
 	jwt.RegisteredClaims
 	Role  string `json:"role"`
 	Scope string `json:"scope,omitempty"`
+	// Session is the refresh token family the token belongs to, so logout can end it.
+	Session string `json:"sid,omitempty"`
 }
 
 // KeyStore is the slice of storage the ring needs.
@@ -218,8 +220,9 @@ type Issued struct {
 	ExpiresAt time.Time
 }
 
-// Issue signs an access token for subject with role and an optional restricting scope.
-func (r *Ring) Issue(subject, role, scope string) (Issued, error) {
+// Issue signs an access token for subject with role, an optional restricting scope
+// and the session (refresh family) it belongs to.
+func (r *Ring) Issue(subject, role, scope, session string) (Issued, error) {
 	r.mu.RLock()
 	k := r.signing
 	r.mu.RUnlock()
@@ -242,8 +245,9 @@ func (r *Ring) Issue(subject, role, scope string) (Issued, error) {
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        hex.EncodeToString(jtiBytes),
 		},
-		Role:  role,
-		Scope: scope,
+		Role:    role,
+		Scope:   scope,
+		Session: session,
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	t.Header["kid"] = k.kid

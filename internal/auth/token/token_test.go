@@ -74,7 +74,7 @@ func newRing(t *testing.T, ks KeyStore, c *clock) *Ring {
 func TestIssueVerify(t *testing.T) {
 	c := &clock{now: time.Now()}
 	r := newRing(t, &memKeys{}, c)
-	iss, err := r.Issue("42", "trader", "")
+	iss, err := r.Issue("42", "trader", "", "fam")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestAttacksAreRefused(t *testing.T) {
 	ks := &memKeys{}
 	c := &clock{now: time.Now().Truncate(time.Second)}
 	r := newRing(t, ks, c)
-	good, err := r.Issue("1", "admin", "")
+	good, err := r.Issue("1", "admin", "", "fam")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,13 +177,13 @@ func TestRotationAndRevocation(t *testing.T) {
 	ks := &memKeys{}
 	c := &clock{now: time.Now()}
 	r := newRing(t, ks, c)
-	old, _ := r.Issue("1", "trader", "")
+	old, _ := r.Issue("1", "trader", "", "fam")
 	oldKID := r.signing.kid
 
 	if _, err := r.Rotate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	fresh, _ := r.Issue("1", "trader", "")
+	fresh, _ := r.Issue("1", "trader", "", "fam")
 	if r.signing.kid == oldKID {
 		t.Fatal("rotation did not change the signing key")
 	}
@@ -215,7 +215,7 @@ func TestAutomaticRotation(t *testing.T) {
 	c := &clock{now: time.Now()}
 	r := newRing(t, ks, c)
 	first := r.signing.kid
-	tok, _ := r.Issue("1", "user", "")
+	tok, _ := r.Issue("1", "user", "", "fam")
 
 	c.now = c.now.Add(24*time.Hour + time.Minute)
 	if err := r.Load(context.Background()); err != nil {
