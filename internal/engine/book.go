@@ -5,11 +5,11 @@ import "fmt"
 // nilIdx marks the end of an intrusive list.
 const nilIdx int32 = -1
 
-// node is one resting order in the slab. Free nodes are chained via next.
+// node is one resting order in the slab; its price is its level's. Free
+// nodes are chained via next.
 type node struct {
 	id      int64
 	account int64
-	price   int64
 	qty     int64
 	prev    int32
 	next    int32
@@ -38,6 +38,7 @@ type Book struct {
 	freeLevel int32
 	bids      ladder
 	asks      ladder
+	byPrice   levelIndex
 	index     idIndex
 }
 
@@ -57,6 +58,7 @@ func NewBookSize(expectedOrders int) *Book {
 		freeLevel: nilIdx,
 		bids:      ladder{keys: make([]int64, 0, 64), lvls: make([]int32, 0, 64)},
 		asks:      ladder{keys: make([]int64, 0, 64), lvls: make([]int32, 0, 64)},
+		byPrice:   newLevelIndex(64),
 		index:     newIDIndex(expectedOrders),
 	}
 }
@@ -68,20 +70,20 @@ func (b *Book) Len() int {
 
 // Get returns the resting order with the given id.
 func (b *Book) Get(id int64) (Order, bool) {
-	slot := b.index.get(id)
+	slot := b.index.get(id, b.nodes)
 	if slot < 0 {
 		return Order{}, false
 	}
-	return b.nodes[slot].order(), true
+	return b.order(slot), true
 }
 
 // Cancel removes a resting order and returns what was left of it.
 func (b *Book) Cancel(id int64) (Order, bool) {
-	slot := b.index.get(id)
+	slot := b.index.get(id, b.nodes)
 	if slot < 0 {
 		return Order{}, false
 	}
-	o := b.nodes[slot].order()
+	o := b.order(slot)
 	b.unlink(slot)
 	return o, true
 }
@@ -91,20 +93,20 @@ func (b *Book) Cancel(id int64) (Order, bool) {
 // as it now stands (Quantity 0 when removed) and false when the id does not
 // rest or by is not positive.
 func (b *Book) Reduce(id, by int64) (Order, bool) {
-	slot := b.index.get(id)
+	slot := b.index.get(id, b.nodes)
 	if slot < 0 || by <= 0 {
 		return Order{}, false
 	}
 	n := &b.nodes[slot]
 	if by >= n.qty {
-		o := n.order()
+		o := b.order(slot)
 		o.Quantity = 0
 		b.unlink(slot)
 		return o, true
 	}
 	n.qty -= by
 	b.levels[n.level].qty -= by
-	return n.order(), true
+	return b.order(slot), true
 }
 
 // Restore rests a GTC limit order without matching it, for rebuilding a book
@@ -114,7 +116,7 @@ func (b *Book) Restore(o Order) error {
 	if !validate(&o) || o.Type != Limit || o.TIF != GTC {
 		return fmt.Errorf("restore %d: %w", o.ID, ErrInvalidOrder)
 	}
-	if b.index.get(o.ID) >= 0 {
+	if b.index.get(o.ID, b.nodes) >= 0 {
 		return fmt.Errorf("restore %d: %w", o.ID, ErrDuplicateID)
 	}
 	if p, _, ok := b.Best(o.Side.Opposite()); ok && crosses(o.Side, o.Price, p) {
@@ -157,12 +159,12 @@ func (b *Book) LevelOrders(side Side, price int64, dst []Order) []Order {
 	if l == nil {
 		return dst
 	}
-	pos, ok := l.search(sideKey(side, price))
-	if !ok {
+	idx := b.byPrice.get(sideKey(side, price))
+	if idx < 0 {
 		return dst
 	}
-	for i := b.levels[l.lvls[pos]].head; i != nilIdx; i = b.nodes[i].next {
-		dst = append(dst, b.nodes[i].order())
+	for i := b.levels[idx].head; i != nilIdx; i = b.nodes[i].next {
+		dst = append(dst, b.order(i))
 	}
 	return dst
 }
@@ -194,7 +196,8 @@ func crosses(side Side, price, other int64) bool {
 	return price <= other
 }
 
-func (n *node) order() Order {
+func (b *Book) order(slot int32) Order {
+	n := &b.nodes[slot]
 	return Order{
 		ID:       n.id,
 		Account:  n.account,
@@ -202,7 +205,7 @@ func (n *node) order() Order {
 		Type:     Limit,
 		TIF:      GTC,
 		STP:      n.stp,
-		Price:    n.price,
+		Price:    b.levels[n.level].price,
 		Quantity: n.qty,
 	}
 }
@@ -216,7 +219,6 @@ func (b *Book) rest(o *Order) {
 	*n = node{
 		id:      o.ID,
 		account: o.Account,
-		price:   o.Price,
 		qty:     o.Quantity,
 		prev:    lv.tail,
 		next:    nilIdx,
@@ -237,15 +239,16 @@ func (b *Book) rest(o *Order) {
 
 // levelFor returns the level of a price, creating it when missing.
 func (b *Book) levelFor(side Side, price int64) int32 {
-	l := b.ladder(side)
 	key := sideKey(side, price)
-	pos, ok := l.search(key)
-	if ok {
-		return l.lvls[pos]
+	if idx := b.byPrice.get(key); idx >= 0 {
+		return idx
 	}
+	l := b.ladder(side)
+	pos, _ := l.search(key)
 	idx := b.allocLevel()
 	b.levels[idx] = level{price: price, head: nilIdx, tail: nilIdx, side: side}
 	l.insert(pos, key, idx)
+	b.byPrice.put(key, idx)
 	return idx
 }
 
@@ -266,7 +269,7 @@ func (b *Book) unlink(slot int32) {
 	}
 	lv.qty -= n.qty
 	lv.count--
-	b.index.del(n.id)
+	b.index.del(n.id, b.nodes)
 	n.next = b.freeNode
 	b.freeNode = slot
 	if lv.count == 0 {
@@ -278,6 +281,7 @@ func (b *Book) unlink(slot int32) {
 func (b *Book) dropLevel(idx int32) {
 	lv := &b.levels[idx]
 	l := b.ladder(lv.side)
+	b.byPrice.del(sideKey(lv.side, lv.price))
 	if last := len(l.lvls) - 1; l.lvls[last] == idx {
 		l.remove(last)
 	} else if pos, ok := l.search(sideKey(lv.side, lv.price)); ok {

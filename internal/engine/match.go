@@ -22,7 +22,7 @@ func (b *Book) Submit(o Order, r *Result) {
 		r.Outcome = RejectedInvalid
 		return
 	}
-	if b.index.get(o.ID) >= 0 {
+	if b.index.get(o.ID, b.nodes) >= 0 {
 		r.Outcome = RejectedDuplicate
 		return
 	}
@@ -94,7 +94,7 @@ func (b *Book) matchLevel(o *Order, lvIdx int32, r *Result) stopReason {
 			if o.STP == ExpireTaker {
 				return stopSTP
 			}
-			r.Expired = append(r.Expired, m.order())
+			r.Expired = append(r.Expired, b.order(slot))
 			last := lv.count == 1
 			b.unlink(slot)
 			if o.STP == ExpireBoth {
