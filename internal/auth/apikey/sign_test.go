@@ -17,10 +17,11 @@ import (
 // The worked example of the package comment. The expected values were
 // computed independently with Python's hashlib, hmac and cryptography.
 const (
-	exMethod    = "POST"
-	exPath      = "/api/v1/orders?symbol=BTC-USD"
-	exTS        = int64(1700000000000)
-	exBody      = `{"symbol":"BTC-USD","side":"buy","type":"limit","price":"30000.00","quantity":"0.5"}`
+	exMethod = "POST"
+	exPath   = "/api/v1/orders?symbol=BTC-USD"
+	exTS     = int64(1700000000000)
+	exBody   = `{"symbol":"BTC-USD","side":"buy","type":"limit",` +
+		`"price":"30000.00","quantity":"0.5"}`
 	exCanonical = "POST\n/api/v1/orders?symbol=BTC-USD\n1700000000000\n" +
 		"e416dcccd7d27e3c434ae41f753e2ce2dfdc61d6ad39c416720165198381fafc"
 	exHMAC = "hmac-sha256=55003bcfc8a9f77567600496bdc3d267a6bc2a007daf6def1bc6e1c6cfd4b51f"

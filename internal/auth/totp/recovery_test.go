@@ -11,7 +11,8 @@ import (
 	"github.com/octopus-venue/octopus/internal/auth/totp"
 )
 
-var codeShape = regexp.MustCompile(`^[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}-[0-9a-hjkmnp-tv-z]{4}$`)
+// codeShape is xxxx-xxxx-xxxx in Crockford's alphabet (no i, l, o, u).
+var codeShape = regexp.MustCompile(`^(?:[0-9a-hjkmnp-tv-z]{4}-){2}[0-9a-hjkmnp-tv-z]{4}$`)
 
 func TestGenerateRecoveryCodes(t *testing.T) {
 	codes, err := totp.GenerateRecoveryCodes(rand.Reader, totp.DefaultRecoveryCodes)
