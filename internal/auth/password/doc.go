@@ -13,6 +13,6 @@
 // the Policy rejects passwords longer than 72 bytes and Hash refuses them with
 // ErrTooLong. Rejecting was chosen over pre-hashing (for example SHA-256 then
 // base64 into bcrypt) because the stored hashes stay plain, portable bcrypt,
-// the rule is easy to explain to a user, and 72 bytes is far more than any
-// password a person types or a manager generates needs.
+// the rule is easy to explain to a user, and 72 bytes is more than people
+// type and more than password managers generate by default.
 package password
