@@ -145,3 +145,6 @@ func (m *MemoryCounter) Reset(_ context.Context, key string) error {
 }
 
 func defaultHashSlots() int { return max(runtime.NumCPU(), 1) }
+
+// ClearLockout forgets a user's failure counts, after an admin unlock.
+func (s *Service) ClearLockout(ctx context.Context, userID int64) { s.lockout.Clear(ctx, userID) }
