@@ -50,6 +50,18 @@ type Config struct {
 	BatchSize       int
 	JWTIssuer       string
 	JWTAudience     string
+	// JWTRotationInterval is how long one key signs before the next takes over.
+	JWTRotationInterval time.Duration
+
+	RegistrationEnabled       bool
+	MFARequiredRoles          []string
+	LockoutThreshold          int
+	LockoutWindow             time.Duration
+	LockoutDuration           time.Duration
+	PasswordMinLength         int
+	PasswordMinScore          int
+	BreachedPasswordsFile     string
+	BreachedPasswordsMinCount int
 
 	// GeneratedSecrets is true when development secrets were made up for this process.
 	GeneratedSecrets bool
@@ -91,7 +103,18 @@ func Load(getenv Getenv) (Config, error) {
 		JWTIssuer:       r.str("JWT_ISSUER", "octopus"),
 		JWTAudience:     r.str("JWT_AUDIENCE", "octopus-api"),
 	}
+	c.JWTRotationInterval = r.duration("JWT_ROTATION_INTERVAL", 24*time.Hour)
+	c.RegistrationEnabled = r.boolean("REGISTRATION_ENABLED", !c.IsProduction())
+	c.MFARequiredRoles = r.list("MFA_REQUIRED_ROLES", c.defaultMFARoles())
+	c.LockoutThreshold = r.integer("LOCKOUT_THRESHOLD", 5)
+	c.LockoutWindow = r.duration("LOCKOUT_WINDOW", 15*time.Minute)
+	c.LockoutDuration = r.duration("LOCKOUT_DURATION", 15*time.Minute)
+	c.PasswordMinLength = r.integer("PASSWORD_MIN_LENGTH", 8)
+	c.PasswordMinScore = r.integer("PASSWORD_MIN_SCORE", 3)
+	c.BreachedPasswordsFile = r.str("BREACHED_PASSWORDS_FILE", "")
+	c.BreachedPasswordsMinCount = r.integer("BREACHED_PASSWORDS_MIN_COUNT", 1)
 	c.validate(&r)
+	c.validateAuth(&r)
 	if len(r.problems) > 0 {
 		return c, r.problems
 	}
@@ -139,6 +162,46 @@ func (c *Config) validate(r *reader) {
 		return
 	}
 	c.checkSecrets(r)
+}
+
+func (c *Config) defaultMFARoles() []string {
+	if c.IsProduction() {
+		return []string{"admin"}
+	}
+	return nil
+}
+
+func (c *Config) validateAuth(r *reader) {
+	for _, role := range c.MFARequiredRoles {
+		switch role {
+		case "admin", "trader", "analyst", "user":
+		default:
+			r.fail("MFA_REQUIRED_ROLES: unknown role %q", role)
+		}
+	}
+	if c.JWTRotationInterval < time.Minute || c.JWTRotationInterval > 90*24*time.Hour {
+		r.fail("JWT_ROTATION_INTERVAL must be between 1m and 90d")
+	}
+	if c.LockoutThreshold < 1 || c.LockoutThreshold > 100 {
+		r.fail("LOCKOUT_THRESHOLD must be between 1 and 100")
+	}
+	if c.LockoutWindow <= 0 || c.LockoutDuration <= 0 {
+		r.fail("LOCKOUT_WINDOW and LOCKOUT_DURATION must be positive durations")
+	}
+	if c.PasswordMinLength < 8 || c.PasswordMinLength > 72 {
+		r.fail("PASSWORD_MIN_LENGTH must be between 8 and 72")
+	}
+	if c.PasswordMinScore < 0 || c.PasswordMinScore > 4 {
+		r.fail("PASSWORD_MIN_SCORE must be between 0 and 4")
+	}
+	if c.BreachedPasswordsFile != "" {
+		if _, err := os.Stat(c.BreachedPasswordsFile); err != nil {
+			r.fail("BREACHED_PASSWORDS_FILE %s is not readable", c.BreachedPasswordsFile)
+		}
+	}
+	if c.BreachedPasswordsMinCount < 1 {
+		r.fail("BREACHED_PASSWORDS_MIN_COUNT must be at least 1")
+	}
 }
 
 func (c *Config) validateProduction(r *reader) {
@@ -248,6 +311,26 @@ func (r *reader) integer(name string, def int) int {
 		return def
 	}
 	return n
+}
+
+// list reads a comma-separated list. Unlike other variables, one set to the empty
+// string counts: it means an empty list, overriding the default.
+func (r *reader) list(name string, def []string) []string {
+	raw, set := r.getenv(name)
+	if _, fileSet := r.getenv(name + "_FILE"); !set && !fileSet {
+		return def
+	}
+	v, _ := r.lookup(name)
+	if !set {
+		raw = v
+	}
+	var out []string
+	for _, item := range strings.Split(raw, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // duration accepts Go durations plus a day suffix ("7d"), which Go's parser lacks.

@@ -91,7 +91,7 @@ func NewRing(ks KeyStore, opts Options) (*Ring, error) {
 		opts.RotateEvery = 24 * time.Hour
 	}
 	if opts.ReloadInterval <= 0 {
-		opts.ReloadInterval = 30 * time.Second
+		opts.ReloadInterval = 5 * time.Second
 	}
 	return &Ring{store: ks, opts: opts, keys: map[string]key{}}, nil
 }
