@@ -100,7 +100,8 @@ func testAbuse(t *testing.T, newStore newBlockStoreFunc) {
 		s := newStore(t, clock.Now)
 		tracker := newTracker(t, s)
 
-		runViolations(t, clock, tracker, s, append(three(0, time.Minute, 1), three(time.Minute, 2*time.Minute, 2)...))
+		steps := append(three(0, time.Minute, 1), three(time.Minute, 2*time.Minute, 2)...)
+		runViolations(t, clock, tracker, s, steps)
 		mustBlock(t, s, ipA, "manual", time.Hour)
 		now := clock.Now()
 		assertBlocked(t, s, ipA, &ratelimit.Block{

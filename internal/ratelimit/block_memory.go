@@ -57,7 +57,9 @@ func NewMemoryBlocker(clock func() time.Time, maxEntries int) *MemoryBlocker {
 }
 
 // Block blocks ip for d, keeping the offense count it has already earned.
-func (m *MemoryBlocker) Block(_ context.Context, ip netip.Addr, reason string, d time.Duration) error {
+func (m *MemoryBlocker) Block(
+	_ context.Context, ip netip.Addr, reason string, d time.Duration,
+) error {
 	ip, err := normalizeIP(ip)
 	if err != nil {
 		return err

@@ -37,12 +37,16 @@ var (
 
 // NewRedisBlocker returns a blocker keeping its keys under prefix. A nil clock uses
 // the Redis server's TIME, as NewRedis does.
-func NewRedisBlocker(client redis.UniversalClient, prefix string, clock func() time.Time) *RedisBlocker {
+func NewRedisBlocker(
+	client redis.UniversalClient, prefix string, clock func() time.Time,
+) *RedisBlocker {
 	return &RedisBlocker{client: client, base: prefix + "{ipblock}:", clock: clock}
 }
 
 // Block blocks ip for d, keeping the offense count it has already earned.
-func (r *RedisBlocker) Block(ctx context.Context, ip netip.Addr, reason string, d time.Duration) error {
+func (r *RedisBlocker) Block(
+	ctx context.Context, ip netip.Addr, reason string, d time.Duration,
+) error {
 	ip, err := normalizeIP(ip)
 	if err != nil {
 		return err

@@ -50,8 +50,12 @@ func testBlocker(t *testing.T, newStore newBlockStoreFunc) {
 
 		mustBlock(t, s, ipA, "manual", 10*time.Minute)
 		mustBlock(t, s, ipB, "scanner", 5*time.Minute)
-		wantA := ratelimit.Block{IP: ipA, Reason: "manual", Until: start.Add(10 * time.Minute), CreatedAt: start}
-		wantB := ratelimit.Block{IP: ipB, Reason: "scanner", Until: start.Add(5 * time.Minute), CreatedAt: start}
+		wantA := ratelimit.Block{
+			IP: ipA, Reason: "manual", Until: start.Add(10 * time.Minute), CreatedAt: start,
+		}
+		wantB := ratelimit.Block{
+			IP: ipB, Reason: "scanner", Until: start.Add(5 * time.Minute), CreatedAt: start,
+		}
 
 		assertBlocked(t, s, ipA, &wantA)
 		assertBlocked(t, s, netip.MustParseAddr("192.0.2.2"), nil)
@@ -125,7 +129,11 @@ func testBlocker(t *testing.T, newStore newBlockStoreFunc) {
 			err     error
 			wantErr error
 		}{
-			{name: "block zero address", err: s.Block(ctx, zero, "x", time.Minute), wantErr: ratelimit.ErrInvalidIP},
+			{
+				name:    "block zero address",
+				err:     s.Block(ctx, zero, "x", time.Minute),
+				wantErr: ratelimit.ErrInvalidIP,
+			},
 			{name: "block for zero time", err: s.Block(ctx, ipA, "x", 0), wantErr: ratelimit.ErrInvalidBlock},
 			{name: "blocked zero address", err: blockedErr, wantErr: ratelimit.ErrInvalidIP},
 			{name: "unblock zero address", err: unblockErr, wantErr: ratelimit.ErrInvalidIP},

@@ -31,7 +31,9 @@ func WithFailurePolicy(l Limiter, failOpen bool, onError func(error)) Limiter {
 }
 
 // Allow asks the wrapped limiter and applies the policy to its errors.
-func (p *failurePolicy) Allow(ctx context.Context, rule Rule, key string, cost int) (Decision, error) {
+func (p *failurePolicy) Allow(
+	ctx context.Context, rule Rule, key string, cost int,
+) (Decision, error) {
 	d, err := p.next.Allow(ctx, rule, key, cost)
 	if err == nil {
 		return d, nil

@@ -36,9 +36,15 @@ func TestWithFailurePolicy(t *testing.T) {
 		failOpen bool
 		want     ratelimit.Decision
 	}{
-		{name: "fail open allows", err: outage, rule: rule, failOpen: true, want: ratelimit.Decision{Allowed: true, Limit: 12}},
+		{
+			name: "fail open allows", err: outage, rule: rule, failOpen: true,
+			want: ratelimit.Decision{Allowed: true, Limit: 12},
+		},
 		{name: "fail closed refuses", err: outage, rule: rule, want: closed},
-		{name: "misconfiguration refuses even when failing open", err: misconfig, rule: rule, failOpen: true, want: closed},
+		{
+			name: "misconfiguration refuses even when failing open",
+			err:  misconfig, rule: rule, failOpen: true, want: closed,
+		},
 		{
 			name: "shadow rule only flags when failing closed",
 			err:  outage, rule: shadow,

@@ -23,8 +23,10 @@ func TestWriteHeaders(t *testing.T) {
 		want  http.Header
 	}{
 		{
-			name:  "allowed",
-			calls: []call{{api, ratelimit.Decision{Allowed: true, Limit: 120, Remaining: 57, Reset: 30 * time.Second}}},
+			name: "allowed",
+			calls: []call{{api, ratelimit.Decision{
+				Allowed: true, Limit: 120, Remaining: 57, Reset: 30 * time.Second,
+			}}},
 			want: http.Header{
 				"Ratelimit-Policy": {`"api";q=120;w=60`},
 				"Ratelimit":        {`"api";r=57;t=30`},

@@ -235,14 +235,24 @@ func testInvalidInput(t *testing.T, newLimiter newLimiterFunc) {
 		cost    int
 		wantErr error
 	}{
-		{name: "empty name", rule: ratelimit.Rule{Limit: 1, Window: time.Second}, cost: 1, wantErr: ratelimit.ErrInvalidRule},
+		{
+			name:    "empty name",
+			rule:    ratelimit.Rule{Limit: 1, Window: time.Second},
+			cost:    1,
+			wantErr: ratelimit.ErrInvalidRule,
+		},
 		{
 			name:    "name with colon",
 			rule:    ratelimit.Rule{Name: "a:b", Limit: 1, Window: time.Second},
 			cost:    1,
 			wantErr: ratelimit.ErrInvalidRule,
 		},
-		{name: "zero limit", rule: ratelimit.Rule{Name: "z", Window: time.Second}, cost: 1, wantErr: ratelimit.ErrInvalidRule},
+		{
+			name:    "zero limit",
+			rule:    ratelimit.Rule{Name: "z", Window: time.Second},
+			cost:    1,
+			wantErr: ratelimit.ErrInvalidRule,
+		},
 		{
 			name:    "negative burst",
 			rule:    ratelimit.Rule{Name: "n", Limit: 1, Burst: -1, Window: time.Second},
@@ -325,7 +335,9 @@ func mustAllow(t *testing.T, l ratelimit.Limiter, rule ratelimit.Rule, key strin
 	}
 }
 
-func deny(t *testing.T, l ratelimit.Limiter, rule ratelimit.Rule, key string, cost int) ratelimit.Decision {
+func deny(
+	t *testing.T, l ratelimit.Limiter, rule ratelimit.Rule, key string, cost int,
+) ratelimit.Decision {
 	t.Helper()
 
 	d, err := l.Allow(context.Background(), rule, key, cost)

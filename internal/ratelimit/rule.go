@@ -49,7 +49,8 @@ func (r Rule) Capacity() int {
 func (r Rule) Validate() error {
 	switch {
 	case !validName(r.Name):
-		return fmt.Errorf("%w: name %q must be 1-%d of [A-Za-z0-9._-]", ErrInvalidRule, r.Name, maxNameLen)
+		return fmt.Errorf("%w: name %q must be 1-%d of [A-Za-z0-9._-]",
+			ErrInvalidRule, r.Name, maxNameLen)
 	case r.Limit < 1:
 		return fmt.Errorf("%w %s: limit must be at least 1", ErrInvalidRule, r.Name)
 	case r.Burst < 0:
