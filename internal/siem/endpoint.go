@@ -242,10 +242,11 @@ func parseSyslog(u *url.URL, o endpointOptions) (Sink, error) {
 			errs = append(errs, fmt.Errorf("max_size %q is not a number: %w", v, ErrInvalidEndpoint))
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
+	sink, err := NewSyslogSink(cfg)
+	if err := errors.Join(append(errs, err)...); err != nil {
 		return nil, err
 	}
-	return NewSyslogSink(cfg)
+	return sink, nil
 }
 
 func parseFacility(v string) (int, error) {
