@@ -194,7 +194,7 @@ func startHEC(t *testing.T, token string) *hecServer {
 	t.Helper()
 	h := &hecServer{token: token}
 	h.Server = httptest.NewServer(http.HandlerFunc(h.serve))
-	t.Cleanup(h.Close)
+	t.Cleanup(func() { h.Server.Close() })
 	return h
 }
 
@@ -275,7 +275,7 @@ func startBulk(t *testing.T, user, pass string) *bulkServer {
 	t.Helper()
 	b := &bulkServer{user: user, pass: pass}
 	b.Server = httptest.NewServer(http.HandlerFunc(b.serve))
-	t.Cleanup(b.Close)
+	t.Cleanup(func() { b.Server.Close() })
 	return b
 }
 
