@@ -1,0 +1,93 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/octopus-venue/octopus/internal/store"
+	"github.com/octopus-venue/octopus/internal/store/postgres"
+	"github.com/octopus-venue/octopus/internal/store/storetest"
+)
+
+// databaseURL returns the test database, skipping the test when none is
+// configured, or failing it on CI where one must be.
+func databaseURL(tb testing.TB) string {
+	tb.Helper()
+	url := os.Getenv("OCTOPUS_TEST_DATABASE_URL")
+	if url == "" {
+		if os.Getenv("CI") == "true" {
+			tb.Fatal("OCTOPUS_TEST_DATABASE_URL must be set on CI")
+		}
+		tb.Skip("OCTOPUS_TEST_DATABASE_URL not set")
+	}
+	return url
+}
+
+// newStore opens a migrated store in a fresh schema of its own, dropped when tb
+// ends, so concurrent test runs never see each other's rows.
+func newStore(tb testing.TB) *postgres.Store {
+	tb.Helper()
+	url := databaseURL(tb)
+	schema := createSchema(tb, url)
+
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		tb.Fatalf("parse database url: %v", err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	s, err := postgres.OpenConfig(tb.Context(), cfg)
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if err := s.Migrate(tb.Context()); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	return s
+}
+
+// createSchema creates an empty schema with a random name and drops it, with
+// everything in it, when tb ends.
+func createSchema(tb testing.TB, url string) string {
+	tb.Helper()
+	suffix := make([]byte, 6)
+	rand.Read(suffix)
+	schema := "octopus_test_" + hex.EncodeToString(suffix)
+
+	exec := func(ctx context.Context, sql string) error {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	// The name is generated above from hex digits only, so it is safe to quote.
+	if err := exec(tb.Context(), "CREATE SCHEMA "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := exec(ctx, "DROP SCHEMA "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	return schema
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return newStore(t) })
+}
+
+func BenchmarkCommitBatch(b *testing.B) {
+	storetest.BenchCommitBatch(b, newStore(b))
+}
