@@ -389,9 +389,10 @@ func (r *replayer) reduceSynthetic(side engine.Side, price, qty int64) {
 func (r *replayer) verify(n int, side engine.Side) {
 	want := r.row.Side(side)
 	prev := r.prev.Side(side)
-	visible := len(prev) == r.cfg.Levels // a full row hides deeper levels
+	// Only a full row hides deeper levels; edge is its last visible price.
+	hidden := len(prev) == r.cfg.Levels
 	var edge int64
-	if visible {
+	if hidden {
 		edge = prev[len(prev)-1].Price
 	}
 	for range 4*r.cfg.Levels + 4 {
@@ -401,7 +402,7 @@ func (r *replayer) verify(n int, side engine.Side) {
 			return
 		}
 		price, target := fixFor(side, r.depth, want, k)
-		if !visible || !better(side, edge, price) {
+		if !hidden || !better(side, edge, price) {
 			break
 		}
 		if !r.resync(n, side, price, target) {
