@@ -26,12 +26,8 @@ func (b *Book) Submit(o Order, r *Result) {
 		r.Outcome = RejectedDuplicate
 		return
 	}
-	if o.Type == Market {
-		if o.Side == Sell {
-			o.Budget = 0
-		}
-	} else {
-		o.Budget = 0
+	if o.Type != Market || o.Side != Buy {
+		o.Budget = 0 // only a market buy spends a budget
 	}
 	if o.TIF == FOK && !b.canFill(&o) {
 		r.Outcome = RejectedFOK
