@@ -89,6 +89,22 @@ func apiError(err error) *Error {
 	case errors.Is(err, auth.ErrInvalidToken):
 		return &Error{Status: http.StatusUnauthorized, Code: "invalid_token",
 			Message: "invalid or expired token"}
+	case errors.Is(err, auth.ErrInvalidAPIKey):
+		return &Error{Status: http.StatusUnauthorized, Code: "invalid_api_key",
+			Message: "invalid, expired or unsigned api key request"}
+	case errors.Is(err, auth.ErrAPIKeyNotAllowed):
+		return &Error{Status: http.StatusForbidden, Code: "api_key_not_allowed",
+			Message: "this needs a signed-in user; api keys cannot do it"}
+	case errors.Is(err, auth.ErrScopeNotAllowed):
+		return &Error{Status: http.StatusForbidden, Code: "scope_not_allowed",
+			Message: "scopes must be permissions your role grants",
+			Fields:  map[string]string{"scopes": "exceeds your role"}}
+	case errors.Is(err, auth.ErrTooManyAPIKeys):
+		return &Error{Status: http.StatusConflict, Code: "too_many_api_keys",
+			Message: "delete an api key before creating another"}
+	case errors.Is(err, auth.ErrReplayGuardFull):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "busy",
+			Message: "too many signed requests in flight, retry shortly", RetryAfter: time.Second}
 	case errors.Is(err, auth.ErrBusy):
 		return &Error{Status: http.StatusServiceUnavailable, Code: "busy",
 			Message: "too many logins in progress, retry shortly", RetryAfter: time.Second}

@@ -225,8 +225,11 @@ func (s *Server) forbid(w http.ResponseWriter, r *http.Request, p auth.Principal
 	s.writeError(w, r, errForbidden)
 }
 
-// authenticate reads the bearer token.
+// authenticate reads the bearer token, or the API key when X-API-Key is sent.
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
+	if len(r.Header.Values(headerAPIKey)) > 0 {
+		return s.authenticateAPIKey(r)
+	}
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return auth.Principal{}, errUnauthorized

@@ -67,6 +67,7 @@ type Deps struct {
 	Store    Store
 	Auth     *auth.Service
 	Accounts *auth.Accounts
+	APIKeys  *auth.APIKeys
 	Trading  *trading.Service
 	Events   *security.Recorder
 	ClientIP *clientip.Resolver
@@ -160,6 +161,10 @@ func (s *Server) registerRoutes() {
 	s.handle("POST", "/api/v1/me/mfa/totp", Session, "Start TOTP enrollment", s.mfaEnroll)
 	s.handle("POST", "/api/v1/me/mfa/totp/confirm", Session, "Confirm TOTP with a first code",
 		s.mfaConfirm)
+
+	s.handle("POST", "/api/v1/api-keys", perm(rbac.Read), "Create an API key", s.createAPIKey)
+	s.handle("GET", "/api/v1/api-keys", perm(rbac.Read), "List the caller's API keys", s.listAPIKeys)
+	s.handle("DELETE", "/api/v1/api-keys/{id}", perm(rbac.Read), "Revoke an API key", s.deleteAPIKey)
 
 	s.handle("GET", "/api/v1/symbols", perm(rbac.Read), "List symbols", s.listSymbols)
 	s.handle("POST", "/api/v1/admin/symbols", perm(rbac.SystemAdmin), "Create a symbol", s.createSymbol)
