@@ -7,8 +7,9 @@
 // quantities int64 lots, so no floating point ever touches an amount.
 //
 // The hot paths (add, cancel, match) do not allocate once the book has grown
-// to its working size: resting orders live in a slab of nodes linked into one
-// FIFO per price level by int32 indices, a fixed open-addressing table maps
-// order ids to slots, and each side keeps its price levels in a sorted slice
-// with the best price at the end.
+// to its working size: resting orders live in a slab of 40-byte nodes linked
+// into one FIFO per price level by int32 indices, an open-addressing table of
+// 8-byte entries maps order ids to slots, a second small table maps prices to
+// levels, and each side keeps its levels in a sorted slice with the best
+// price at the end. A book holds up to 2^31-1 resting orders.
 package engine
