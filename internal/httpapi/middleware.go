@@ -158,7 +158,8 @@ func (s *Server) hstsValue() string { return "max-age=31536000; includeSubDomain
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
-		h.ServeHTTP(w, r)
+		// ServeHTTP, not h: only the mux fills in the request's path values.
+		s.mux.ServeHTTP(w, r)
 		return
 	}
 	probe := &headerProbe{header: http.Header{}}
