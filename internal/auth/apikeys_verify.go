@@ -132,6 +132,9 @@ func addressAllowed(cidrs []string, ip netip.Addr) bool {
 func (a *APIKeys) checkSignature(
 	ctx context.Context, k store.APIKey, req SignedRequest, now time.Time,
 ) error {
+	if req.Signature == "" && req.Timestamp == "" {
+		return refuse(k.ID, "unsigned request")
+	}
 	ts, err := apikey.ParseTimestamp(req.Timestamp)
 	if err != nil {
 		return refuse(k.ID, "malformed timestamp")
