@@ -33,6 +33,7 @@ type App struct {
 	Ring     *token.Ring
 	Auth     *auth.Service
 	Accounts *auth.Accounts
+	APIKeys  *auth.APIKeys
 	Trading  *trading.Service
 	Events   *security.Recorder
 	API      *httpapi.Server
@@ -117,6 +118,13 @@ func (a *App) build(ctx context.Context) error {
 		return err
 	}
 	a.Accounts = &auth.Accounts{Users: a.Store, Hasher: hasher, Policy: policy}
+	a.APIKeys, err = auth.NewAPIKeys(auth.APIKeyDeps{
+		Keys: a.Store, Users: a.Store, SecretKey: []byte(cfg.SecretKey), Events: a.Events,
+		Clock: a.clock, Logger: a.Log,
+	}, auth.APIKeyConfig{})
+	if err != nil {
+		return fmt.Errorf("api keys: %w", err)
+	}
 	a.Trading, err = trading.New(ctx, a.Store, trading.Options{
 		BatchSize: cfg.BatchSize, Clock: a.clock, Logger: a.Log,
 	})
@@ -124,7 +132,8 @@ func (a *App) build(ctx context.Context) error {
 		return fmt.Errorf("start trading: %w", err)
 	}
 	a.API = httpapi.New(httpapi.Deps{
-		Store: a.Store, Auth: a.Auth, Accounts: a.Accounts, Trading: a.Trading, Events: a.Events,
+		Store: a.Store, Auth: a.Auth, Accounts: a.Accounts, APIKeys: a.APIKeys, Trading: a.Trading,
+		Events: a.Events,
 		Logger: a.Log, Clock: a.clock,
 	}, httpapi.Options{
 		MaxBodyBytes: cfg.MaxBodyBytes, Production: cfg.IsProduction(),
