@@ -20,8 +20,10 @@ type balanceDelta struct {
 	reserved int64
 }
 
-// sumEntries nets entries per (user, asset) and returns the non-zero deltas sorted
-// by user then asset, the order in which balances are written.
+// sumEntries nets entries per (user, asset) and returns the deltas sorted by user
+// then asset, the order in which balances are written. Deltas that net to zero
+// are kept: writing them makes sure every entry's balance row exists, which is
+// what ties ledger entries to an existing user.
 func sumEntries(entries []store.LedgerEntry) ([]balanceDelta, error) {
 	type key struct {
 		userID int64
@@ -46,9 +48,6 @@ func sumEntries(entries []store.LedgerEntry) ([]balanceDelta, error) {
 		}
 	}
 
-	deltas = slices.DeleteFunc(deltas, func(d balanceDelta) bool {
-		return d.total == 0 && d.reserved == 0
-	})
 	slices.SortFunc(deltas, func(a, b balanceDelta) int {
 		return cmp.Or(cmp.Compare(a.userID, b.userID), cmp.Compare(a.asset, b.asset))
 	})

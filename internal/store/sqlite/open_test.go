@@ -80,7 +80,7 @@ func TestSumEntries(t *testing.T) {
 		{"sorted by user then asset", [][4]int64{{2, 0, 5, 0}, {1, 1, 1, 1}, {1, 0, 3, 0}},
 			[]balanceDelta{{1, "BTC", 3, 0}, {1, "USD", 1, 1}, {2, "BTC", 5, 0}}, nil},
 		{"netted", [][4]int64{{1, 1, 10, 4}, {1, 1, -3, -4}}, []balanceDelta{{1, "USD", 7, 0}}, nil},
-		{"zero net dropped", [][4]int64{{1, 1, 10, 0}, {1, 1, -10, 0}}, nil, nil},
+		{"zero net kept", [][4]int64{{1, 1, 10, 0}, {1, 1, -10, 0}}, []balanceDelta{{1, "USD", 0, 0}}, nil},
 		{"overflow", [][4]int64{{1, 1, 1 << 62, 0}, {1, 1, 1 << 62, 0}}, nil, errOverflow},
 	}
 	assets := []string{"BTC", "USD"}

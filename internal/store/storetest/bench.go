@@ -18,9 +18,9 @@ const (
 )
 
 // BenchCommitBatch measures CommitBatch on s with realistic batches of 64 new
-// orders, 32 order updates, 32 trades and 128 ledger entries spread over 16
-// accounts, and reports committed orders per second. s must be empty and
-// migrated.
+// orders, 32 updates of resting orders, 32 trades and 128 ledger entries spread
+// over 16 accounts, and reports committed new orders per second. s must be
+// empty and migrated.
 func BenchCommitBatch(b *testing.B, s store.Store) {
 	ctx := b.Context()
 	users := make([]int64, benchUsers)
@@ -43,20 +43,30 @@ func BenchCommitBatch(b *testing.B, s store.Store) {
 		b.Fatal(err)
 	}
 
-	var nextOrder, nextTrade int64
+	gen := &benchGen{users: users}
+	if err := s.CommitBatch(ctx, gen.next()); err != nil { // the first resting sells
+		b.Fatal(err)
+	}
+	committed := gen.orders
 	for b.Loop() {
-		batch := benchBatch(users, &nextOrder, &nextTrade)
-		if err := s.CommitBatch(ctx, batch); err != nil {
+		if err := s.CommitBatch(ctx, gen.next()); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(nextOrder)/b.Elapsed().Seconds(), "orders/s")
+	b.ReportMetric(float64(gen.orders-committed)/b.Elapsed().Seconds(), "orders/s")
 }
 
-// benchBatch builds the next batch: each trade fills a new buy against a new
-// resting sell, which an update then marks filled, and moves quote and base
-// between their owners with four entries.
-func benchBatch(users []int64, nextOrder, nextTrade *int64) *store.Batch {
+// benchGen builds benchmark batches. Each batch rests 32 new sells and fills the
+// 32 sells of the previous batch with 32 new buys: 64 new orders, 32 updates of
+// older orders, 32 trades and four ledger entries per trade.
+type benchGen struct {
+	users   []int64
+	orders  int64         // orders created so far, also the last order id
+	trades  int64         // last trade id
+	resting []store.Order // sells of the previous batch
+}
+
+func (g *benchGen) next() *store.Batch {
 	now := time.Now()
 	b := &store.Batch{
 		NewOrders: make([]store.Order, 0, benchOrders),
@@ -64,34 +74,46 @@ func benchBatch(users []int64, nextOrder, nextTrade *int64) *store.Batch {
 		Trades:    make([]store.Trade, 0, benchTrades),
 		Entries:   make([]store.LedgerEntry, 0, benchEntries),
 	}
-	for i := range benchTrades {
-		buyer, seller := users[i%len(users)], users[(i*7+3)%len(users)]
-		*nextOrder += 2
-		*nextTrade++
-		buyID, sellID, tradeID := *nextOrder-1, *nextOrder, *nextTrade
-
-		buy := order(buyID, buyer, "BTC-USD", fmt.Sprintf("c%d", buyID))
+	for _, sell := range g.resting {
+		g.orders++
+		g.trades++
+		buyer := g.users[(g.orders*7+3)%int64(len(g.users))]
+		buy := order(g.orders, buyer, "BTC-USD", fmt.Sprintf("c%d", g.orders))
 		buy.Status, buy.Filled, buy.Reserved, buy.CreatedAt, buy.UpdatedAt = store.StatusFilled, 10, 0, now, now
-		sell := order(sellID, seller, "BTC-USD", "")
-		sell.Side, sell.Status, sell.CreatedAt, sell.UpdatedAt = "sell", store.StatusNew, now, now
-		b.NewOrders = append(b.NewOrders, buy, sell)
-		b.Updates = append(b.Updates, store.OrderUpdate{ID: sellID, Filled: 10,
+		b.NewOrders = append(b.NewOrders, buy)
+		b.Updates = append(b.Updates, store.OrderUpdate{ID: sell.ID, Filled: 10,
 			Status: store.StatusFilled, UpdatedAt: now})
 
-		tr := trade(tradeID, "BTC-USD", buyer, seller, now)
-		tr.BuyOrderID, tr.SellOrderID = buyID, sellID
+		tr := trade(g.trades, "BTC-USD", buyer, sell.UserID, now)
+		tr.BuyOrderID, tr.SellOrderID = buy.ID, sell.ID
 		b.Trades = append(b.Trades, tr)
+		b.Entries = append(b.Entries, benchEntries4(tr, now)...)
+	}
 
-		b.Entries = append(b.Entries,
-			store.LedgerEntry{UserID: buyer, Asset: "USD", Kind: store.EntryTrade, Amount: -1000,
-				OrderID: buyID, TradeID: tradeID, CreatedAt: now},
-			store.LedgerEntry{UserID: buyer, Asset: "BTC", Kind: store.EntryTrade, Amount: 10,
-				OrderID: buyID, TradeID: tradeID, CreatedAt: now},
-			store.LedgerEntry{UserID: seller, Asset: "BTC", Kind: store.EntryTrade, Amount: -10,
-				OrderID: sellID, TradeID: tradeID, CreatedAt: now},
-			store.LedgerEntry{UserID: seller, Asset: "USD", Kind: store.EntryTrade, Amount: 1000,
-				OrderID: sellID, TradeID: tradeID, CreatedAt: now},
-		)
+	g.resting = g.resting[:0]
+	for range benchTrades {
+		g.orders++
+		seller := g.users[g.orders%int64(len(g.users))]
+		sell := order(g.orders, seller, "BTC-USD", "")
+		sell.Side, sell.Reserved, sell.CreatedAt, sell.UpdatedAt = "sell", 10, now, now
+		b.NewOrders = append(b.NewOrders, sell)
+		g.resting = append(g.resting, sell)
 	}
 	return b
+}
+
+// benchEntries4 moves quote from buyer to seller and base the other way, in
+// amounts that vary by trade so balances really change.
+func benchEntries4(tr store.Trade, now time.Time) []store.LedgerEntry {
+	quote, base := 1000+tr.ID%97, 10+tr.ID%7
+	entry := func(userID, orderID int64, asset string, amount int64) store.LedgerEntry {
+		return store.LedgerEntry{UserID: userID, Asset: asset, Kind: store.EntryTrade,
+			Amount: amount, OrderID: orderID, TradeID: tr.ID, CreatedAt: now}
+	}
+	return []store.LedgerEntry{
+		entry(tr.BuyerID, tr.BuyOrderID, "USD", -quote),
+		entry(tr.BuyerID, tr.BuyOrderID, "BTC", base),
+		entry(tr.SellerID, tr.SellOrderID, "BTC", -base),
+		entry(tr.SellerID, tr.SellOrderID, "USD", quote),
+	}
 }

@@ -36,9 +36,22 @@ func testLedger(t *testing.T, newStore NewStoreFunc) {
 
 	t.Run("UnknownUser", func(t *testing.T) {
 		s := newStore(t)
-		e := store.LedgerEntry{UserID: 999, Asset: "USD", Kind: store.EntryDeposit, Amount: 1}
-		err := s.ApplyEntries(t.Context(), []store.LedgerEntry{e})
-		wantErr(t, "deposit to unknown user", err, store.ErrNotFound)
+		tests := []struct {
+			name    string
+			entries []store.LedgerEntry
+		}{
+			{"deposit", []store.LedgerEntry{
+				{UserID: 999, Asset: "USD", Kind: store.EntryDeposit, Amount: 1}}},
+			{"entries that net to zero", []store.LedgerEntry{
+				{UserID: 999, Asset: "USD", Kind: store.EntryDeposit, Amount: 1},
+				{UserID: 999, Asset: "USD", Kind: store.EntryWithdrawal, Amount: -1}}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				err := s.ApplyEntries(t.Context(), tt.entries)
+				wantErr(t, "apply entries of an unknown user", err, store.ErrNotFound)
+			})
+		}
 	})
 }
 

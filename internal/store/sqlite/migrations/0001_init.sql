@@ -88,9 +88,12 @@ CREATE TABLE balances (
     CONSTRAINT balances_funds CHECK (reserved >= 0 AND reserved <= total)
 ) STRICT;
 
+-- ledger_entries.user_id needs no foreign key of its own: every entry is written
+-- in the transaction that creates or updates its balance, and balances.user_id
+-- references users.
 CREATE TABLE ledger_entries (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
-    user_id    INTEGER NOT NULL REFERENCES users (id),
+    user_id    INTEGER NOT NULL,
     asset      TEXT    NOT NULL,
     kind       TEXT    NOT NULL,
     amount     INTEGER NOT NULL,
