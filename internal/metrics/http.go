@@ -32,8 +32,23 @@ func (m *Metrics) ObserveRequest(route, method string, status int, latency time.
 	method = methodLabel(method)
 	route = routeLabel(route)
 
-	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
 	m.requestDuration.WithLabelValues(route, method).Observe(latency.Seconds())
+}
+
+// statusLabels spares an allocation per request for the usual codes.
+var statusLabels = func() (l [600]string) {
+	for code := range l {
+		l[code] = strconv.Itoa(code)
+	}
+	return l
+}()
+
+func statusLabel(code int) string {
+	if code >= 0 && code < len(statusLabels) {
+		return statusLabels[code]
+	}
+	return strconv.Itoa(code)
 }
 
 func methodLabel(method string) string {
