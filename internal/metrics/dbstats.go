@@ -34,9 +34,9 @@ func (m *Metrics) RegisterPgxStats(stats PgxStats) error {
 type dbStatsCollector struct {
 	stats func() sql.DBStats
 
-	maxOpen, open, inUse, idle     *prometheus.Desc
-	waitCount, waitDuration        *prometheus.Desc
-	maxIdleClosed, maxLifetimeDone *prometheus.Desc
+	maxOpen, open, inUse, idle       *prometheus.Desc
+	waitCount, waitDuration          *prometheus.Desc
+	maxIdleClosed, maxLifetimeClosed *prometheus.Desc
 }
 
 func newDBStatsCollector(name string, stats func() sql.DBStats) *dbStatsCollector {
@@ -55,7 +55,7 @@ func newDBStatsCollector(name string, stats func() sql.DBStats) *dbStatsCollecto
 			"Time callers spent waiting for a free connection."),
 		maxIdleClosed: desc("db_max_idle_closed_total",
 			"Connections closed because of the idle limit."),
-		maxLifetimeDone: desc("db_max_lifetime_closed_total",
+		maxLifetimeClosed: desc("db_max_lifetime_closed_total",
 			"Connections closed because of their maximum lifetime."),
 	}
 }
@@ -63,7 +63,7 @@ func newDBStatsCollector(name string, stats func() sql.DBStats) *dbStatsCollecto
 // Describe sends the descriptors of the pool metrics.
 func (c *dbStatsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.maxOpen, c.open, c.inUse, c.idle,
-		c.waitCount, c.waitDuration, c.maxIdleClosed, c.maxLifetimeDone} {
+		c.waitCount, c.waitDuration, c.maxIdleClosed, c.maxLifetimeClosed} {
 		ch <- d
 	}
 }
@@ -84,7 +84,7 @@ func (c *dbStatsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.waitCount, float64(s.WaitCount))
 	counter(c.waitDuration, s.WaitDuration.Seconds())
 	counter(c.maxIdleClosed, float64(s.MaxIdleClosed))
-	counter(c.maxLifetimeDone, float64(s.MaxLifetimeClosed))
+	counter(c.maxLifetimeClosed, float64(s.MaxLifetimeClosed))
 }
 
 var (
