@@ -287,7 +287,7 @@ type fundsRequest struct {
 }
 
 type ledgerResponse struct {
-	ID        int64     `json:"id"`
+	ID        int64     `json:"id,omitempty"`
 	Asset     string    `json:"asset"`
 	Kind      string    `json:"kind"`
 	Amount    string    `json:"amount"`
