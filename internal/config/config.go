@@ -63,6 +63,8 @@ type Config struct {
 	BreachedPasswordsFile     string
 	BreachedPasswordsMinCount int
 
+	Observability
+
 	// GeneratedSecrets is true when development secrets were made up for this process.
 	GeneratedSecrets bool
 }
@@ -113,6 +115,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.PasswordMinScore = r.integer("PASSWORD_MIN_SCORE", 3)
 	c.BreachedPasswordsFile = r.str("BREACHED_PASSWORDS_FILE", "")
 	c.BreachedPasswordsMinCount = r.integer("BREACHED_PASSWORDS_MIN_COUNT", 1)
+	c.loadObservability(&r)
 	c.validate(&r)
 	c.validateAuth(&r)
 	if len(r.problems) > 0 {

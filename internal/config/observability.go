@@ -1,0 +1,82 @@
+package config
+
+import (
+	"net"
+	"time"
+)
+
+// Observability holds metrics, SIEM forwarding and audit trail settings.
+type Observability struct {
+	// MetricsAddr serves /metrics on its own listener, away from the public API;
+	// "off" disables it.
+	MetricsAddr  string
+	MetricsToken string
+
+	SIEMEndpoints      string
+	SIEMBufferDir      string
+	SIEMBufferMaxBytes int64
+	// SIEMForwardAudit sends every audit record to the SIEM, not only security events.
+	SIEMForwardAudit bool
+
+	AuditDigestInterval time.Duration
+	AuditSigningKeyFile string
+	AuditDigestFile     string
+	AuditRetentionDays  int
+	AuditQueueSize      int
+	AuditMaxHeldRecords int
+	AuditFlushInterval  time.Duration
+	AuditBatchSize      int
+}
+
+func (c *Config) loadObservability(r *reader) {
+	o := &c.Observability
+	o.MetricsAddr = r.str("METRICS_ADDR", "127.0.0.1:9090")
+	o.MetricsToken = r.str("METRICS_TOKEN", "")
+	o.SIEMEndpoints = r.str("SIEM_ENDPOINTS", "")
+	o.SIEMBufferDir = r.str("SIEM_BUFFER_DIR", "data/siem-buffer")
+	o.SIEMBufferMaxBytes = int64(r.integer("SIEM_BUFFER_MAX_BYTES", 64<<20))
+	o.SIEMForwardAudit = r.boolean("SIEM_FORWARD_AUDIT", false)
+	o.AuditDigestInterval = r.duration("AUDIT_DIGEST_INTERVAL", time.Minute)
+	o.AuditSigningKeyFile = r.str("AUDIT_SIGNING_KEY_FILE", "data/audit-signing.key")
+	o.AuditDigestFile = r.str("AUDIT_DIGEST_FILE", "data/audit-digests.jsonl")
+	o.AuditRetentionDays = r.integer("AUDIT_RETENTION_DAYS", 365)
+	o.AuditQueueSize = r.integer("AUDIT_QUEUE_SIZE", 65536)
+	o.AuditMaxHeldRecords = r.integer("AUDIT_MAX_HELD_RECORDS", 1_000_000)
+	o.AuditFlushInterval = r.duration("AUDIT_FLUSH_INTERVAL", 100*time.Millisecond)
+	o.AuditBatchSize = r.integer("AUDIT_BATCH_SIZE", 500)
+
+	if o.MetricsAddr != "off" {
+		host, _, err := net.SplitHostPort(o.MetricsAddr)
+		switch {
+		case err != nil:
+			r.fail("METRICS_ADDR must be host:port or off, not %q", o.MetricsAddr)
+		case c.IsProduction() && o.MetricsToken == "" && !isLoopback(host):
+			r.fail("METRICS_ADDR %s is reachable beyond this host: set METRICS_TOKEN "+
+				"(or bind it to 127.0.0.1)", o.MetricsAddr)
+		}
+	}
+	if o.MetricsToken != "" && len(o.MetricsToken) < 16 {
+		r.fail("METRICS_TOKEN must be at least 16 characters")
+	}
+	if o.SIEMBufferMaxBytes < 0 {
+		r.fail("SIEM_BUFFER_MAX_BYTES must not be negative")
+	}
+	if o.AuditDigestInterval < time.Second || o.AuditDigestInterval > 24*time.Hour {
+		r.fail("AUDIT_DIGEST_INTERVAL must be between 1s and 24h")
+	}
+	if o.AuditRetentionDays < 1 {
+		r.fail("AUDIT_RETENTION_DAYS must be at least 1")
+	}
+	if o.AuditQueueSize < 16 || o.AuditBatchSize < 1 || o.AuditMaxHeldRecords < o.AuditQueueSize {
+		r.fail("AUDIT_QUEUE_SIZE (>= 16), AUDIT_BATCH_SIZE (>= 1) and AUDIT_MAX_HELD_RECORDS " +
+			"(>= the queue size) are out of range")
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
