@@ -18,8 +18,10 @@ import (
 	"github.com/octopus-venue/octopus/internal/auth/token"
 	"github.com/octopus-venue/octopus/internal/config"
 	"github.com/octopus-venue/octopus/internal/httpapi"
+	"github.com/octopus-venue/octopus/internal/metrics"
 	"github.com/octopus-venue/octopus/internal/rbac"
 	"github.com/octopus-venue/octopus/internal/security"
+	"github.com/octopus-venue/octopus/internal/siem"
 	"github.com/octopus-venue/octopus/internal/store"
 	"github.com/octopus-venue/octopus/internal/store/open"
 	"github.com/octopus-venue/octopus/internal/trading"
@@ -37,7 +39,11 @@ type App struct {
 	Trading  *trading.Service
 	Events   *security.Recorder
 	API      *httpapi.Server
+	Metrics  *metrics.Metrics
+	SIEM     *siem.Forwarder
 	clock    func() time.Time
+
+	metricsAddr string
 }
 
 // OpenStore opens and migrates the store the configuration names.
@@ -105,6 +111,9 @@ func (a *App) build(ctx context.Context) error {
 		return fmt.Errorf("totp sealer: %w", err)
 	}
 	a.Events = security.NewRecorder(a.Store, a.Log, a.clock)
+	if err := a.observability(); err != nil {
+		return err
+	}
 	a.Auth = auth.New(auth.Deps{
 		Users: a.Store, Sessions: a.Store, Ring: a.Ring, Hasher: hasher, Events: a.Events,
 		MFA: a.Store, Sealer: sealer, Clock: a.clock, Logger: a.Log,
@@ -127,6 +136,7 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Trading, err = trading.New(ctx, a.Store, trading.Options{
 		BatchSize: cfg.BatchSize, Clock: a.clock, Logger: a.Log,
+		Hooks: trading.Hooks{OnBatch: a.Metrics.Batch},
 	})
 	if err != nil {
 		return fmt.Errorf("start trading: %w", err)
@@ -134,7 +144,9 @@ func (a *App) build(ctx context.Context) error {
 	a.API = httpapi.New(httpapi.Deps{
 		Store: a.Store, Auth: a.Auth, Accounts: a.Accounts, APIKeys: a.APIKeys, Trading: a.Trading,
 		Events: a.Events,
-		Logger: a.Log, Clock: a.clock,
+		Logger: a.Log, Clock: a.clock, Observers: []func(context.Context, httpapi.RequestInfo){
+			a.requestObserver(),
+		},
 	}, httpapi.Options{
 		MaxBodyBytes: cfg.MaxBodyBytes, Production: cfg.IsProduction(),
 		RegistrationEnabled: cfg.RegistrationEnabled, PasswordPolicy: policy,
@@ -160,6 +172,7 @@ func (a *App) Close() {
 	if a.Trading != nil {
 		a.Trading.Close()
 	}
+	a.closeSIEM()
 	if a.Store != nil {
 		a.Store.Close()
 	}
@@ -182,6 +195,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Ring.Run(bg, func(err error) { a.Log.Error("key ring refresh", "error", err) })
 	go a.prune(bg)
 	go a.watchSymbols(bg, 5*time.Second)
+	if err := a.serveMetrics(bg); err != nil {
+		return err
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

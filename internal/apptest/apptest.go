@@ -57,6 +57,7 @@ func Start(t testing.TB, opts Options) *Venue {
 		"DATABASE_URL":   "sqlite://" + filepath.Join(opts.Dir, "octopus.db"),
 		"SECRET_KEY":     "test-secret-key-0123456789abcdefghijklmnop",
 		"JWT_SECRET_KEY": "test-jwt-secret-0123456789abcdefghijklmnop",
+		"METRICS_ADDR":   "127.0.0.1:0",
 	}
 	for k, v := range opts.Env {
 		env[k] = v
