@@ -13,6 +13,7 @@ import (
 
 	"github.com/octopus-venue/octopus/internal/httpapi"
 	"github.com/octopus-venue/octopus/internal/metrics"
+	"github.com/octopus-venue/octopus/internal/security"
 	"github.com/octopus-venue/octopus/internal/siem"
 	"github.com/octopus-venue/octopus/internal/store"
 )
@@ -60,10 +61,19 @@ func securityEvent(e store.SecurityEvent) siem.Event {
 		Severity: e.Severity, Message: e.Detail, Fields: fields}
 }
 
-// requestObserver feeds every answered request to the metrics.
+// requestObserver feeds every answered request to the metrics and the detectors.
 func (a *App) requestObserver() func(context.Context, httpapi.RequestInfo) {
-	return func(_ context.Context, ri httpapi.RequestInfo) {
+	o := a.Config.Observability
+	det := security.NewDetector(security.DetectorConfig{
+		ErrorThreshold: o.DetectErrorThreshold, IDWalkThreshold: o.DetectIDWalkThreshold,
+		Window: o.DetectWindow, ReadWindow: o.DetectReadWindow, ReadFactor: o.DetectReadFactor,
+		ReadMinimum: o.DetectReadMinimum, Cooldown: o.DetectCooldown,
+	}, a.Events)
+	return func(ctx context.Context, ri httpapi.RequestInfo) {
 		a.Metrics.ObserveRequest(ri.Route, ri.Method, ri.Status, ri.Latency)
+		det.Observe(context.WithoutCancel(ctx), security.Request{Time: ri.Time, UserID: ri.UserID,
+			APIKeyID: ri.APIKeyID, ClientIP: ri.ClientIP, Method: ri.Method, Route: ri.Route,
+			Path: ri.Path, Status: ri.Status})
 	}
 }
 

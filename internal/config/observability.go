@@ -26,6 +26,15 @@ type Observability struct {
 	AuditMaxHeldRecords int
 	AuditFlushInterval  time.Duration
 	AuditBatchSize      int
+
+	// Detector thresholds (see the README's security events table).
+	DetectErrorThreshold  int
+	DetectIDWalkThreshold int
+	DetectWindow          time.Duration
+	DetectReadWindow      time.Duration
+	DetectReadFactor      int
+	DetectReadMinimum     int
+	DetectCooldown        time.Duration
 }
 
 func (c *Config) loadObservability(r *reader) {
@@ -44,6 +53,17 @@ func (c *Config) loadObservability(r *reader) {
 	o.AuditMaxHeldRecords = r.integer("AUDIT_MAX_HELD_RECORDS", 1_000_000)
 	o.AuditFlushInterval = r.duration("AUDIT_FLUSH_INTERVAL", 100*time.Millisecond)
 	o.AuditBatchSize = r.integer("AUDIT_BATCH_SIZE", 500)
+	o.DetectErrorThreshold = r.integer("DETECT_ERROR_THRESHOLD", 30)
+	o.DetectIDWalkThreshold = r.integer("DETECT_ID_WALK_THRESHOLD", 15)
+	o.DetectWindow = r.duration("DETECT_WINDOW", time.Minute)
+	o.DetectReadWindow = r.duration("DETECT_READ_WINDOW", 5*time.Minute)
+	o.DetectReadFactor = r.integer("DETECT_READ_FACTOR", 10)
+	o.DetectReadMinimum = r.integer("DETECT_READ_MINIMUM", 500)
+	o.DetectCooldown = r.duration("DETECT_COOLDOWN", 5*time.Minute)
+	if o.DetectErrorThreshold < 1 || o.DetectIDWalkThreshold < 1 || o.DetectReadFactor < 1 ||
+		o.DetectReadMinimum < 1 || o.DetectWindow <= 0 || o.DetectReadWindow <= 0 || o.DetectCooldown <= 0 {
+		r.fail("DETECT_* thresholds and windows must be positive")
+	}
 
 	if o.MetricsAddr != "off" {
 		host, _, err := net.SplitHostPort(o.MetricsAddr)
