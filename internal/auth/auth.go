@@ -287,7 +287,9 @@ func (s *Service) Refresh(ctx context.Context, refresh, ip string) (Tokens, erro
 	if err != nil {
 		return Tokens{}, ErrInvalidToken
 	}
-	if locked, _ := s.lockout.Locked(u); locked {
+	// Only an admin lock ends sessions: a temporary lockout from failed logins must
+	// not let a stranger who types wrong passwords log the owner out.
+	if u.Locked {
 		return Tokens{}, ErrInvalidToken
 	}
 	return s.issue(ctx, u, rt.FamilyID)
@@ -352,7 +354,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 	if err != nil {
 		return Principal{}, ErrInvalidToken
 	}
-	if locked, _ := s.lockout.Locked(u); locked || u.Role != claims.Role {
+	if u.Locked || u.Role != claims.Role {
 		return Principal{}, ErrInvalidToken
 	}
 	return Principal{
