@@ -64,6 +64,8 @@ type Config struct {
 	BreachedPasswordsMinCount int
 
 	Observability
+	// Protection holds rate limits, IP blocks, TLS, HTTPS and CORS (protection.go).
+	Protection
 
 	// GeneratedSecrets is true when development secrets were made up for this process.
 	GeneratedSecrets bool
@@ -118,6 +120,7 @@ func Load(getenv Getenv) (Config, error) {
 	c.loadObservability(&r)
 	c.validate(&r)
 	c.validateAuth(&r)
+	c.loadProtection(&r)
 	if len(r.problems) > 0 {
 		return c, r.problems
 	}
