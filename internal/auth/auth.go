@@ -272,8 +272,12 @@ func (s *Service) Refresh(ctx context.Context, refresh, ip string) (Tokens, erro
 	now := s.clock().UTC()
 	rt, err := s.sessions.UseRefreshToken(ctx, HashToken(refresh), now)
 	switch {
+	case errors.Is(err, store.ErrTokenReused) && rt.UsedAt.IsZero():
+		// Revoked before it was ever used (logout, password change): a stale client,
+		// not a copy of a token someone else already spent.
+		return Tokens{}, ErrInvalidToken
 	case errors.Is(err, store.ErrTokenReused):
-		if rerr := s.sessions.RevokeFamily(ctx, rt.FamilyID, now); rerr != nil {
+		if rerr := s.endFamily(ctx, rt.FamilyID, now); rerr != nil {
 			return Tokens{}, fmt.Errorf("revoke reused family: %w", rerr)
 		}
 		s.events.Record(ctx, "refresh_token_reuse", rt.UserID, ip, "refresh token family revoked")
@@ -300,7 +304,7 @@ func (s *Service) Refresh(ctx context.Context, refresh, ip string) (Tokens, erro
 func (s *Service) Logout(ctx context.Context, p Principal) error {
 	now := s.clock().UTC()
 	if p.Session != "" {
-		if err := s.sessions.RevokeFamily(ctx, p.Session, now); err != nil {
+		if err := s.endFamily(ctx, p.Session, now); err != nil {
 			return fmt.Errorf("logout: %w", err)
 		}
 	}
@@ -311,6 +315,19 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	}
 	return nil
 }
+
+// endFamily revokes a refresh family and every access token it issued: the family's
+// session id is denied for as long as the newest of those tokens could live.
+func (s *Service) endFamily(ctx context.Context, family string, now time.Time) error {
+	if err := s.sessions.RevokeFamily(ctx, family, now); err != nil {
+		return err
+	}
+	return s.sessions.DenyAccessToken(ctx, sessionDenial(family), now.Add(s.ring.MaxLifetime()))
+}
+
+// sessionDenial is the denylist entry of a whole session. Token ids are hex, so the
+// prefix keeps the two kinds of entries apart.
+func sessionDenial(family string) string { return "sid:" + family }
 
 // RevokeSessions ends every session of a user: after a role change, a lock or a
 // password change, tokens issued before now stop working.
@@ -334,9 +351,9 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 	if err != nil || id <= 0 {
 		return Principal{}, ErrInvalidToken
 	}
-	denied, err := s.sessions.IsAccessTokenDenied(ctx, claims.ID)
+	denied, err := s.denied(ctx, claims)
 	if err != nil {
-		return Principal{}, fmt.Errorf("authenticate: %w", err)
+		return Principal{}, err
 	}
 	if denied {
 		return Principal{}, ErrInvalidToken
@@ -361,6 +378,24 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 		UserID: u.ID, Username: u.Username, Role: u.Role, TokenID: claims.ID,
 		Session: claims.Session, Expires: claims.ExpiresAt.Time, Restricted: claims.Scope,
 	}, nil
+}
+
+// denied reports whether the token itself or its whole session was revoked.
+func (s *Service) denied(ctx context.Context, c *token.Claims) (bool, error) {
+	ids := []string{c.ID}
+	if c.Session != "" {
+		ids = append(ids, sessionDenial(c.Session))
+	}
+	for _, id := range ids {
+		denied, err := s.sessions.IsAccessTokenDenied(ctx, id)
+		if err != nil {
+			return false, fmt.Errorf("authenticate: %w", err)
+		}
+		if denied {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // HashToken is how refresh tokens are stored: SHA-256, hex. They are 256-bit random

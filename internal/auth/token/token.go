@@ -148,6 +148,10 @@ func (r *Ring) Revoke(ctx context.Context, kid string) error {
 	return r.reload(ctx)
 }
 
+// MaxLifetime is how long a token issued now can be accepted: its lifetime plus the
+// leeway on exp. A denial meant to outlive every token issued so far lasts this long.
+func (r *Ring) MaxLifetime() time.Duration { return r.opts.AccessTTL + Leeway }
+
 // Keys lists the ring for operators: kid, dates and state, never key material.
 func (r *Ring) Keys(ctx context.Context) ([]store.SigningKey, error) {
 	ks, err := r.store.ListSigningKeys(ctx)
