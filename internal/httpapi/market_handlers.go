@@ -163,4 +163,3 @@ func barsJSON(in money.Instrument, bars []market.Bar) []barResponse {
 	}
 	return out
 }
-

@@ -45,6 +45,7 @@ func (s *Server) openapiDoc() map[string]any {
 				}},
 			}
 		}
+		describeBodies(rt, op)
 		ops[strings.ToLower(rt.Method)] = op
 	}
 	return map[string]any{

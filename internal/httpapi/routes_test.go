@@ -46,6 +46,17 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 			t.Errorf("%s missing from the OpenAPI document", rt.Pattern())
 		}
 	}
+	post := paths["/api/v1/orders"].(map[string]any)["post"].(map[string]any)
+	schema := post["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+	for _, field := range []string{"symbol", "side", "type", "price", "quantity", "time_in_force",
+		"client_order_id", "self_trade_prevention"} {
+		if _, ok := schema["properties"].(map[string]any)[field]; !ok {
+			t.Errorf("order request schema lacks %s", field)
+		}
+	}
+	if _, ok := post["responses"].(map[string]any)["201"]; !ok {
+		t.Errorf("order creation documents no 201")
+	}
 	if doc["openapi"] != "3.0.3" {
 		t.Errorf("openapi version = %v", doc["openapi"])
 	}
