@@ -28,6 +28,7 @@ const (
 	RuleSymbol    = "complexity_symbol" // no symbol
 	RuleCommon    = "common"            // a known common password
 	RuleTooWeak   = "too_weak"          // zxcvbn score below MinScore
+	RuleUserInput = "user_input"        // contains the username or e-mail address
 	RuleBreached  = "breached"          // in the breach corpus
 )
 
@@ -120,6 +121,10 @@ func (p Policy) check(pw string, inputs []string, first bool) ([]*PolicyError, e
 	}
 
 	if rule, msg, bad := p.strength(pw, inputs); bad && fail(rule, msg) {
+		return out, nil
+	}
+	if containsInput(pw, inputs) && fail(RuleUserInput,
+		"password must not contain your username or e-mail address") {
 		return out, nil
 	}
 
@@ -222,6 +227,28 @@ func isCommon(pw string, seq []*match.Match) bool {
 
 	return m.Pattern == "dictionary" && m.DictionaryName == dictPasswords &&
 		len(m.Token) == len(pw)
+}
+
+// minInputLen is the shortest user input containsInput looks for; usernames are at
+// least this long.
+const minInputLen = 3
+
+// containsInput reports whether pw contains, ignoring case, one of the inputs or
+// the local part of an e-mail input. zxcvbn only lowers the score of such a
+// password, and a long one can still pass; the name is the first word an attacker
+// who targets this account tries, so it is refused outright.
+func containsInput(pw string, inputs []string) bool {
+	low := strings.ToLower(pw)
+	for _, in := range inputs {
+		in = strings.ToLower(strings.TrimSpace(in))
+		local, _, _ := strings.Cut(in, "@")
+		for _, word := range []string{in, local} {
+			if utf8.RuneCountInString(word) >= minInputLen && strings.Contains(low, word) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // expandInputs adds the local part of each e-mail address and the pieces of
