@@ -362,9 +362,8 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 	if err != nil {
 		return Principal{}, fmt.Errorf("authenticate: %w", err)
 	}
-	// iat has one-second resolution; a token from the same second as a revocation
-	// counts as revoked.
-	if !revokedAt.IsZero() && !claims.IssuedAt.Time.After(revokedAt) {
+	// A token issued at the very instant of a revocation counts as revoked.
+	if !revokedAt.IsZero() && !claims.Issued().After(revokedAt) {
 		return Principal{}, ErrInvalidToken
 	}
 	u, err := s.users.GetUser(ctx, id)

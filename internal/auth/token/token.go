@@ -39,6 +39,21 @@ type Claims struct {
 	Scope string `json:"scope,omitempty"`
 	// Session is the refresh token family the token belongs to, so logout can end it.
 	Session string `json:"sid,omitempty"`
+	// IssuedMicros is the issue time in microseconds. iat has one-second resolution,
+	// too coarse to tell a token issued just after a session revocation from one
+	// issued just before it in the same second.
+	IssuedMicros int64 `json:"iat_us,omitempty"`
+}
+
+// Issued returns when the token was issued, as precisely as it says.
+func (c *Claims) Issued() time.Time {
+	if c.IssuedMicros > 0 {
+		return time.UnixMicro(c.IssuedMicros)
+	}
+	if c.IssuedAt == nil {
+		return time.Time{}
+	}
+	return c.IssuedAt.Time
 }
 
 // KeyStore is the slice of storage the ring needs.
@@ -249,9 +264,10 @@ func (r *Ring) Issue(subject, role, scope, session string) (Issued, error) {
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        hex.EncodeToString(jtiBytes),
 		},
-		Role:    role,
-		Scope:   scope,
-		Session: session,
+		Role:         role,
+		Scope:        scope,
+		Session:      session,
+		IssuedMicros: now.UnixMicro(),
 	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	t.Header["kid"] = k.kid
@@ -298,6 +314,9 @@ func (r *Ring) Verify(ctx context.Context, raw string) (*Claims, error) {
 	}
 	if claims.Subject == "" || claims.ID == "" || claims.IssuedAt == nil {
 		return nil, fmt.Errorf("%w: missing sub, jti or iat", ErrInvalid)
+	}
+	if d := claims.Issued().Sub(claims.IssuedAt.Time); d < 0 || d >= time.Second {
+		return nil, fmt.Errorf("%w: iat_us disagrees with iat", ErrInvalid)
 	}
 	return claims, nil
 }
