@@ -76,8 +76,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// chain wraps the router in the middleware every request passes, outermost first.
+// chain wraps the router in the middleware every request passes, outermost first:
+// request id and client address (observe), recover, security headers, HTTPS
+// redirect, CORS, IP blocks and rate limits (protect); authentication, the
+// principal's rate limit and authorization follow per route in guard.
 func (s *Server) chain(h http.Handler) http.Handler {
+	h = s.protect(h)
+	h = s.cors(h)
+	h = s.redirectHTTPS(h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
 	return s.observe(h)
@@ -145,14 +151,12 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Cache-Control", "no-store")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if s.opts.TLS || s.opts.Production || r.TLS != nil {
+		if s.sendHSTS(r) {
 			h.Set("Strict-Transport-Security", s.hstsValue())
 		}
 		next.ServeHTTP(w, r)
 	})
 }
-
-func (s *Server) hstsValue() string { return "max-age=31536000; includeSubDomains" }
 
 // dispatch routes the request, answering unknown paths and methods in JSON.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
@@ -198,6 +202,9 @@ func (s *Server) guard(rt Route) http.Handler {
 			return
 		}
 		st.principal = &p
+		if !s.limitPrincipal(w, r, rt, p) {
+			return
+		}
 		if rt.Access == Session {
 			rt.handler(w, r)
 			return

@@ -13,6 +13,7 @@ import (
 	"github.com/octopus-venue/octopus/internal/auth"
 	"github.com/octopus-venue/octopus/internal/auth/password"
 	"github.com/octopus-venue/octopus/internal/clientip"
+	"github.com/octopus-venue/octopus/internal/ratelimit"
 	"github.com/octopus-venue/octopus/internal/rbac"
 	"github.com/octopus-venue/octopus/internal/security"
 	"github.com/octopus-venue/octopus/internal/store"
@@ -42,6 +43,8 @@ type Options struct {
 	RegistrationEnabled bool
 	Issuer              string
 	PasswordPolicy      password.Policy
+	// Protection configures rate limits, CORS and HTTPS (protect.go).
+	Protection Protection
 }
 
 // RequestInfo describes one answered request, for the audit trail and metrics.
@@ -73,6 +76,14 @@ type Deps struct {
 	ClientIP *clientip.Resolver
 	Logger   *slog.Logger
 	Clock    func() time.Time
+	// Limiter, Blocker and Abuse enforce rate limits and IP blocks; nil turns each off.
+	Limiter ratelimit.Limiter
+	Blocker ratelimit.Blocker
+	Abuse   *ratelimit.AbuseTracker
+	// OnLimiterError sees each failure of the limiter's backend, OnRateLimited each
+	// refusal by rule name ("ip", "principal", "login", "ip_shadow"...): for metrics.
+	OnLimiterError func(error)
+	OnRateLimited  func(rule string)
 	// Observers see every answered request (audit writer, metrics).
 	Observers []func(context.Context, RequestInfo)
 }
@@ -85,6 +96,7 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []Route
 	handler http.Handler
+	prot    *protection
 }
 
 // New builds the API with every route registered.
@@ -102,6 +114,7 @@ func New(d Deps, opts Options) *Server {
 		opts.Issuer = "Octopus"
 	}
 	s := &Server{Deps: d, opts: opts, log: d.Logger, mux: http.NewServeMux()}
+	s.prot = s.newProtection()
 	s.registerRoutes()
 	s.handler = s.chain(http.HandlerFunc(s.dispatch))
 	return s
@@ -181,6 +194,10 @@ func (s *Server) registerRoutes() {
 		"Withdraw an asset from an account", s.withdraw)
 	s.handle("GET", "/api/v1/admin/security-events", perm(rbac.SystemAdmin),
 		"List security events", s.listSecurityEvents)
+	s.handle("GET", "/api/v1/admin/ip-blocks", perm(rbac.SystemAdmin),
+		"List blocked client addresses", s.listIPBlocks)
+	s.handle("DELETE", "/api/v1/admin/ip-blocks/{ip}", perm(rbac.SystemAdmin),
+		"Lift the block of a client address", s.deleteIPBlock)
 
 	s.handle("GET", "/api/v1/account", perm(rbac.Read), "Balances of the caller's account", s.account)
 	s.handle("GET", "/api/v1/account/ledger", perm(rbac.Read), "Ledger entries of the account",
