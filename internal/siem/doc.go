@@ -12,4 +12,15 @@
 // with exponential backoff. Delivery is at least once: a batch whose outcome
 // is unknown (a timeout, a connection that broke mid-write) is sent again, so
 // a receiver may see a duplicate but, within the buffer limits, never a gap.
+// Events keep their order per producer, except that Elasticsearch items
+// retried on their own land after the rest of their batch.
+//
+// Syslog has no acknowledgement. Before each write the sink peeks at the
+// socket, so a TCP or TLS receiver that closed its end, or a UDP port that
+// answered with ICMP port unreachable, fails the batch instead of losing it.
+// A UDP datagram dropped silently on the network is still lost: use TCP or
+// TLS where every event must arrive.
+//
+// Nothing here logs or returns a token or password: sink names, String
+// and every error show endpoints without credentials.
 package siem

@@ -52,7 +52,7 @@ var errPendingData = errors.New("unexpected data from receiver")
 type SyslogConfig struct {
 	Network  string // NetworkUDP, NetworkTCP or NetworkTLS
 	Address  string // host:port
-	Facility int    // 0..23; FacilityAuthPriv when zero is not what you want, set it
+	Facility int    // RFC 5424 §6.2.1 code, 0..23; ParseEndpoints uses FacilityAuthPriv
 	Hostname string // HOSTNAME header field; os.Hostname() when empty
 	AppName  string // APP-NAME; DefaultAppName when empty
 	ProcID   string // PROCID; the process id when empty
