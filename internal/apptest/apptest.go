@@ -6,6 +6,8 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,7 +26,7 @@ import (
 )
 
 // AdminPassword is the password of the admin every venue starts with.
-const AdminPassword = "Octopus-admin-pass-9!"
+const AdminPassword = "Octopus-ink-cloud-9!"
 
 // Venue is a running server.
 type Venue struct {
@@ -239,11 +241,18 @@ func (v *Venue) Must(r Response, status int) Response {
 // Trader creates a trader through the API and logs it in, returning id and token.
 func (v *Venue) Trader(admin, name string) (int64, string) {
 	v.T.Helper()
-	pw := "Trader-" + name + "-pass-42!"
+	pw := TraderPassword(name)
 	r := v.Must(v.Do("POST", "/api/v1/admin/users", admin, map[string]string{
 		"username": name, "email": name + "@example.com", "password": pw, "role": "trader"}), 201)
 	id := int64(r.JSON()["id"].(float64))
 	return id, v.Login(name, pw)
+}
+
+// TraderPassword is the password Trader gives the user name. It does not contain
+// the name, which the password policy refuses.
+func TraderPassword(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return "Tr4der-" + hex.EncodeToString(sum[:5]) + "-pass!"
 }
 
 // Deposit credits an account through the admin API.

@@ -66,8 +66,8 @@ func TestAuthorization(t *testing.T) {
 	v := apptest.Start(t, apptest.Options{})
 	admin := v.Admin()
 	_, trader := v.Trader(admin, "tina")
-	v.CreateUserDirect("viewer", rbac.User, "Viewer-pass-long-77!")
-	user := v.Login("viewer", "Viewer-pass-long-77!")
+	v.CreateUserDirect("viewer", rbac.User, "Lookout-pass-long-77!")
+	user := v.Login("viewer", "Lookout-pass-long-77!")
 	tests := []struct {
 		name   string
 		method string
