@@ -237,7 +237,7 @@ func TestWriterNeedsHasher(t *testing.T) {
 
 // metricsSpy counts what the writer reports.
 type metricsSpy struct {
-	mu                      sync.Mutex
+	mu                       sync.Mutex
 	written, failed, dropped int
 }
 
