@@ -206,7 +206,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	v := apptest.Start(t, apptest.Options{})
 	admin := v.Admin()
 	id, _ := v.Trader(admin, "rita")
-	first := loginPair(t, v, "rita", "Trader-rita-pass-42!", nil)
+	first := loginPair(t, v, "rita", apptest.TraderPassword("rita"), nil)
 
 	var second pair
 	v.Must(refresh(v, first.Refresh), 200).Decode(t, &second)
@@ -229,7 +229,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	}
 
 	// A new login is a new family, untouched by the old one.
-	third := loginPair(t, v, "rita", "Trader-rita-pass-42!", nil)
+	third := loginPair(t, v, "rita", apptest.TraderPassword("rita"), nil)
 	v.Must(v.Do("GET", "/api/v1/me", third.Access, nil), 200)
 	v.Must(refresh(v, third.Refresh), 200)
 
@@ -244,10 +244,10 @@ func TestLogoutEndsTheWholeSession(t *testing.T) {
 	v := apptest.Start(t, apptest.Options{})
 	admin := v.Admin()
 	id, _ := v.Trader(admin, "lou")
-	first := loginPair(t, v, "lou", "Trader-lou-pass-42!", nil)
+	first := loginPair(t, v, "lou", apptest.TraderPassword("lou"), nil)
 	var second pair
 	v.Must(refresh(v, first.Refresh), 200).Decode(t, &second)
-	other := loginPair(t, v, "lou", "Trader-lou-pass-42!", nil)
+	other := loginPair(t, v, "lou", apptest.TraderPassword("lou"), nil)
 
 	v.Must(v.Do("POST", "/api/v1/auth/logout", second.Access, nil), 204)
 	for name, tok := range map[string]string{"logged-out access": second.Access,

@@ -95,3 +95,12 @@ func randomHex(t *testing.T) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// must is Venue.Must for subtests: it fails t, not the test that started the venue.
+func must(t *testing.T, r apptest.Response, status int) apptest.Response {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	return r
+}
