@@ -12,6 +12,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/octopus-venue/octopus/internal/auth"
 	"github.com/octopus-venue/octopus/internal/auth/password"
 	"github.com/octopus-venue/octopus/internal/auth/seal"
@@ -39,6 +41,7 @@ type App struct {
 	Trading  *trading.Service
 	Events   *security.Recorder
 	API      *httpapi.Server
+	Redis    *redis.Client
 	Metrics  *metrics.Metrics
 	SIEM     *siem.Forwarder
 	clock    func() time.Time
@@ -141,7 +144,13 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start trading: %w", err)
 	}
+	g, err := a.protection(ctx)
+	if err != nil {
+		return err
+	}
 	a.API = httpapi.New(httpapi.Deps{
+		ClientIP: g.ClientIP, Limiter: g.Limiter, Blocker: g.Blocker, Abuse: g.Abuse,
+		OnLimiterError: a.Metrics.RateLimiterBackendError, OnRateLimited: a.Metrics.RateLimited,
 		Store: a.Store, Auth: a.Auth, Accounts: a.Accounts, APIKeys: a.APIKeys, Trading: a.Trading,
 		Events: a.Events,
 		Logger: a.Log, Clock: a.clock, Observers: []func(context.Context, httpapi.RequestInfo){
@@ -150,6 +159,7 @@ func (a *App) build(ctx context.Context) error {
 	}, httpapi.Options{
 		MaxBodyBytes: cfg.MaxBodyBytes, Production: cfg.IsProduction(),
 		RegistrationEnabled: cfg.RegistrationEnabled, PasswordPolicy: policy,
+		TLS: cfg.TLSEnabled(), Protection: g.Options,
 	})
 	return nil
 }
@@ -173,6 +183,7 @@ func (a *App) Close() {
 		a.Trading.Close()
 	}
 	a.closeSIEM()
+	a.closeRedis()
 	if a.Store != nil {
 		a.Store.Close()
 	}
@@ -190,6 +201,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
+	stopRedirect, tlsErr := a.secureServer(srv)
+	if tlsErr != nil {
+		return tlsErr
+	}
+	defer stopRedirect()
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	go a.Ring.Run(bg, func(err error) { a.Log.Error("key ring refresh", "error", err) })
@@ -200,7 +216,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- serveOn(srv, ln) }()
 	a.Log.Info("serving", "addr", ln.Addr().String(), "environment", a.Config.Environment,
 		"database", a.Store.Backend())
 	select {
