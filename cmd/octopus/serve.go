@@ -47,22 +47,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return a.Serve(ctx, ln)
 }
 
-func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(config.FromEnv)
-	if err != nil {
-		if p, ok := err.(config.Problems); ok {
-			fmt.Fprintf(stdout, "configuration has %d problem(s):\n", len(p))
-			for _, msg := range p {
-				fmt.Fprintf(stdout, "  FAIL  %s\n", msg)
-			}
-			return fmt.Errorf("invalid configuration")
-		}
-		return err
-	}
-	fmt.Fprintf(stdout, "configuration OK (environment %s)\n", cfg.Environment)
-	return nil
-}
-
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(stderr)
 	if err != nil {
