@@ -219,16 +219,18 @@ func (s *Server) guard(rt Route) http.Handler {
 }
 
 // forbid answers 403. Reaching for admin rights without them is recorded as a
-// privilege escalation attempt.
+// privilege escalation attempt. A token restricted to MFA enrollment is refused
+// everything else without an event: its holder is on the way to enrolling, not
+// reaching above their role.
 func (s *Server) forbid(w http.ResponseWriter, r *http.Request, p auth.Principal, need rbac.Permission) {
-	if need == rbac.ManageUsers || need == rbac.SystemAdmin || strings.HasPrefix(r.URL.Path, "/api/v1/admin/") {
-		s.Events.Record(r.Context(), "privilege_escalation", p.UserID, state(r.Context()).clientIP,
-			fmt.Sprintf("%s %s needs %s; role %s", r.Method, state(r.Context()).route, need, p.Role))
-	}
 	if p.Restricted == auth.ScopeMFAEnroll {
 		s.writeError(w, r, &Error{Status: http.StatusForbidden, Code: "mfa_enrollment_required",
 			Message: "enroll a second factor first: POST /api/v1/me/mfa/totp"})
 		return
+	}
+	if need == rbac.ManageUsers || need == rbac.SystemAdmin || strings.HasPrefix(r.URL.Path, "/api/v1/admin/") {
+		s.Events.Record(r.Context(), "privilege_escalation", p.UserID, state(r.Context()).clientIP,
+			fmt.Sprintf("%s needs %s; role %s", state(r.Context()).route, need, p.Role))
 	}
 	s.writeError(w, r, errForbidden)
 }
