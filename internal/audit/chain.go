@@ -3,7 +3,6 @@ package audit
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"hash"
 
 	"github.com/octopus-venue/octopus/internal/store"
 )
@@ -24,48 +23,36 @@ func Genesis() []byte { return append([]byte(nil), genesis...) }
 // HashRecord computes r's hash over the encoding in the package documentation.
 // r.Hash itself is not part of it.
 func HashRecord(r *Record) []byte {
-	e := encoder{h: sha256.New()}
-	e.str(hashLabel)
-	e.u64(uint64(r.ID))
-	e.i64(r.ChainedAt.UnixMicro())
-	e.i64(r.Time.UnixMicro())
-	e.str(r.RequestID)
-	e.i64(r.UserID)
-	e.str(r.APIKeyID)
-	e.str(r.Role)
-	e.str(r.ClientIP)
-	e.str(r.Method)
-	e.str(r.Route)
-	e.str(r.Path)
-	e.i64(int64(r.Status))
-	e.i64(r.LatencyMicros)
-	e.str(r.UserAgent)
-	e.str(r.Summary)
-	e.bytes(r.PrevHash)
-	return e.h.Sum(nil)
+	size := 8*6 + 4*11 + len(hashLabel) + len(r.RequestID) + len(r.APIKeyID) + len(r.Role) +
+		len(r.ClientIP) + len(r.Method) + len(r.Route) + len(r.Path) + len(r.UserAgent) +
+		len(r.Summary) + len(r.PrevHash)
+	b := make([]byte, 0, size)
+	b = appendStr(b, hashLabel)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.ID))
+	b = appendI64(b, r.ChainedAt.UnixMicro())
+	b = appendI64(b, r.Time.UnixMicro())
+	b = appendStr(b, r.RequestID)
+	b = appendI64(b, r.UserID)
+	b = appendStr(b, r.APIKeyID)
+	b = appendStr(b, r.Role)
+	b = appendStr(b, r.ClientIP)
+	b = appendStr(b, r.Method)
+	b = appendStr(b, r.Route)
+	b = appendStr(b, r.Path)
+	b = appendI64(b, int64(r.Status))
+	b = appendI64(b, r.LatencyMicros)
+	b = appendStr(b, r.UserAgent)
+	b = appendStr(b, r.Summary)
+	b = appendStr(b, string(r.PrevHash))
+	sum := sha256.Sum256(b)
+	return sum[:]
 }
 
-// encoder writes the canonical encoding straight into a hash.
-type encoder struct {
-	h   hash.Hash
-	buf [8]byte
-}
+// appendI64 appends v as 8 big-endian bytes, two's complement.
+func appendI64(b []byte, v int64) []byte { return binary.BigEndian.AppendUint64(b, uint64(v)) }
 
-func (e *encoder) u64(v uint64) {
-	binary.BigEndian.PutUint64(e.buf[:], v)
-	e.h.Write(e.buf[:])
-}
-
-func (e *encoder) i64(v int64) { e.u64(uint64(v)) }
-
-func (e *encoder) str(s string) {
-	binary.BigEndian.PutUint32(e.buf[:4], uint32(len(s)))
-	e.h.Write(e.buf[:4])
-	e.h.Write([]byte(s))
-}
-
-func (e *encoder) bytes(b []byte) {
-	binary.BigEndian.PutUint32(e.buf[:4], uint32(len(b)))
-	e.h.Write(e.buf[:4])
-	e.h.Write(b)
+// appendStr appends s with its 32-bit big-endian length in front.
+func appendStr(b []byte, s string) []byte {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
+	return append(b, s...)
 }

@@ -74,8 +74,8 @@ var requestBase = time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
 // rejections.
 func request(i int) audit.Request {
 	req := audit.Request{
-		Time: requestBase.Add(time.Duration(i) * time.Millisecond), RequestID: fmt.Sprintf("req-%06d", i), UserID: int64(i%7 + 1),
-		Role: "trader", ClientIP: fmt.Sprintf("192.0.2.%d", i%250), Method: "GET",
+		Time:      requestBase.Add(time.Duration(i) * time.Millisecond),
+		RequestID: fmt.Sprintf("req-%06d", i), UserID: int64(i%7 + 1), Role: "trader", ClientIP: fmt.Sprintf("192.0.2.%d", i%250), Method: "GET",
 		Route: "GET /api/v1/orders/{id}", Path: fmt.Sprintf("/api/v1/orders/%d", i),
 		Status: 200, Latency: time.Duration(i%900+100) * time.Microsecond,
 		UserAgent: "octopus-tests/1.0",

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"sync"
 
 	"golang.org/x/crypto/hkdf"
 )
@@ -29,7 +31,7 @@ const HashPrefix = "hmac:"
 // alike, so an admin who knows a value hashes it and searches for the result,
 // while the stored hash says nothing without the key. Safe for concurrent use.
 type Hasher struct {
-	key []byte
+	macs sync.Pool // of hash.Hash keyed with the derived key; HMAC setup is costly
 }
 
 // NewHasher derives the audit HMAC key from secretKey (SECRET_KEY) with
@@ -43,7 +45,9 @@ func NewHasher(secretKey []byte) (*Hasher, error) {
 	if _, err := io.ReadFull(hkdf.New(sha256.New, secretKey, nil, []byte(hmacInfo)), key); err != nil {
 		return nil, fmt.Errorf("new audit hasher: derive key: %w", err)
 	}
-	return &Hasher{key: key}, nil
+	h := &Hasher{}
+	h.macs.New = func() any { return hmac.New(sha256.New, key) }
+	return h, nil
 }
 
 // Hash returns "hmac:" and the hex HMAC-SHA256 of value; the empty value stays
@@ -52,7 +56,10 @@ func (h *Hasher) Hash(value string) string {
 	if value == "" {
 		return ""
 	}
-	m := hmac.New(sha256.New, h.key)
+	m := h.macs.Get().(hash.Hash)
+	defer h.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(value))
-	return HashPrefix + hex.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	return HashPrefix + hex.EncodeToString(m.Sum(sum[:0]))
 }

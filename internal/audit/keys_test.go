@@ -44,7 +44,8 @@ func TestLoadSigningKey(t *testing.T) {
 		{"public from private pem", privPEM, "public", nil},
 		{"base64 public key", []byte(pubB64), "public", nil},
 		{"public pem is no private key", pubPEM, "private", audit.ErrSigningKey},
-		{"short seed", []byte(base64.StdEncoding.EncodeToString(seed[:16])), "private", audit.ErrSigningKey},
+		{"short seed", []byte(base64.StdEncoding.EncodeToString(seed[:16])), "private",
+			audit.ErrSigningKey},
 		{"garbage", []byte("not a key"), "public", audit.ErrSigningKey},
 	}
 	for _, tt := range tests {

@@ -29,24 +29,24 @@ const verifyPage = 1000
 
 // Report is what Verify found.
 type Report struct {
-	Records  int64 // records walked
-	FirstID  int64 // the oldest kept record; 0 when none
-	LastID   int64
-	HeadID   int64     // the chain head the walk stopped at
-	Oldest   time.Time // ChainedAt of the oldest kept record
-	Newest   time.Time
-	Anchored bool // the oldest kept record is record 1, checked against the genesis hash
+	Records  int64     `json:"records"`  // records walked
+	FirstID  int64     `json:"first_id"` // the oldest kept record; 0 when none
+	LastID   int64     `json:"last_id"`
+	HeadID   int64     `json:"head_id"` // the chain head the walk stopped at
+	Oldest   time.Time `json:"oldest"`  // ChainedAt of the oldest kept record
+	Newest   time.Time `json:"newest"`
+	Anchored bool      `json:"anchored"` // the oldest kept record is record 1, checked against genesis
 
-	Digests        int   // digests read
-	DigestsChecked int   // digests matched against a kept record
-	DigestsPruned  int   // digests naming records removed by retention
-	LastSignedID   int64 // the newest record a digest covers
+	Digests        int   `json:"digests"`         // digests read
+	DigestsChecked int   `json:"digests_checked"` // digests matched against a kept record
+	DigestsPruned  int   `json:"digests_pruned"`  // digests naming records removed by retention
+	LastSignedID   int64 `json:"last_signed_id"`  // the newest record a digest covers
 
 	// BrokenID names the first record that failed, and Reason says how; zero
 	// and empty when everything verified.
-	BrokenID int64
-	Reason   string
-	Warnings []string
+	BrokenID int64    `json:"broken_id,omitempty"`
+	Reason   string   `json:"reason,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // OK reports whether nothing failed.

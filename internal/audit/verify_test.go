@@ -190,7 +190,8 @@ func TestVerifyWithoutDigests(t *testing.T) {
 	}
 
 	writeChain(t, st, s, 5)
-	if _, err := audit.Verify(context.Background(), st, nil, s.digests); !errors.Is(err, audit.ErrSigningKey) {
+	_, err = audit.Verify(context.Background(), st, nil, s.digests)
+	if !errors.Is(err, audit.ErrSigningKey) {
 		t.Fatalf("verify digests without a key = %v, want ErrSigningKey", err)
 	}
 }

@@ -65,7 +65,8 @@ JOIN pg_class c ON c.oid = i.inhrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE i.inhparent = 'audit_records'::regclass AND c.relname LIKE 'audit\_records\_p%'`
 
-	qLockAuditMaintenance = `SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))`
+	qLockAuditMaintenance = `SELECT pg_advisory_xact_lock($1,
+	hashtext(coalesce(current_schema(), '')))`
 
 	qAuditPartitionExists = `SELECT to_regclass($1) IS NOT NULL`
 
@@ -73,7 +74,8 @@ WHERE i.inhparent = 'audit_records'::regclass AND c.relname LIKE 'audit\_records
 
 	qDeleteAuditBefore = `DELETE FROM audit_records WHERE chained_at < $1`
 
-	qDropAuditChunks = `SELECT count(*) FROM drop_chunks('audit_records', older_than => $1::timestamptz)`
+	qDropAuditChunks = `SELECT count(*)
+FROM drop_chunks('audit_records', older_than => $1::timestamptz)`
 )
 
 // AppendAudit writes records with COPY in one transaction, after checking under
