@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
 	"time"
@@ -24,7 +25,7 @@ func (s *Server) listIPBlocks(w http.ResponseWriter, r *http.Request) {
 	if s.Blocker != nil {
 		blocks, err := s.Blocker.List(r.Context())
 		if err != nil {
-			s.writeError(w, r, err)
+			s.blockListDown(w, r, err)
 			return
 		}
 		for _, b := range blocks {
@@ -49,7 +50,7 @@ func (s *Server) deleteIPBlock(w http.ResponseWriter, r *http.Request) {
 	}
 	lifted, err := s.Blocker.Unblock(r.Context(), ip)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.blockListDown(w, r, err)
 		return
 	}
 	if !lifted {
@@ -58,4 +59,12 @@ func (s *Server) deleteIPBlock(w http.ResponseWriter, r *http.Request) {
 	}
 	setSummary(r, "ip block of %s lifted", ip)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// blockListDown answers 503 when the block list's backend fails: the outage is
+// counted and logged like the limiter's, and the client may retry.
+func (s *Server) blockListDown(w http.ResponseWriter, r *http.Request, err error) {
+	s.limiterError(fmt.Errorf("ip block list: %w", err))
+	s.writeError(w, r, &Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
+		Message: "the block list cannot be reached; retry shortly", RetryAfter: 5 * time.Second})
 }
