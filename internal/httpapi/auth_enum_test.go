@@ -1,0 +1,118 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/octopus-venue/octopus/internal/apptest"
+)
+
+// enumVenue has a trader with a known password, one locked by an admin, one locked
+// out by failures and one with MFA, so every way a login can fail is at hand.
+func enumVenue(t *testing.T, env map[string]string) *apptest.Venue {
+	t.Helper()
+	v := apptest.Start(t, apptest.Options{Env: env})
+	admin := v.Admin()
+	v.Trader(admin, "known")
+	id, _ := v.Trader(admin, "frozen")
+	v.Must(v.Do("PATCH", fmt.Sprintf("/api/v1/admin/users/%d", id), admin,
+		map[string]bool{"locked": true}), 200)
+	v.Trader(admin, "tripped")
+	for range 5 {
+		tryLogin(v, "tripped", "Wrong-guess-xyz-123!", nil)
+	}
+	_, tok := v.Trader(admin, "guarded")
+	enroll(t, v, tok)
+	return v
+}
+
+// loginCases are failures that must all look alike: every one of them knows either
+// no account or no password.
+func loginCases() []struct{ name, username, password string } {
+	return []struct{ name, username, password string }{
+		{"unknown user", "nobody-here", "Wrong-guess-xyz-123!"},
+		{"wrong password", "known", "Wrong-guess-xyz-123!"},
+		{"admin-locked, right password", "frozen", apptest.TraderPassword("frozen")},
+		{"admin-locked, wrong password", "frozen", "Wrong-guess-xyz-123!"},
+		{"locked out, right password", "tripped", apptest.TraderPassword("tripped")},
+		{"MFA user, wrong password", "guarded", "Wrong-guess-xyz-123!"},
+	}
+}
+
+func TestLoginFailuresLookAlike(t *testing.T) {
+	v := enumVenue(t, map[string]string{"LOCKOUT_THRESHOLD": "5", "LOCKOUT_DURATION": "1h"})
+	var first apptest.Response
+	for i, tc := range loginCases() {
+		r := tryLogin(v, tc.username, tc.password, nil)
+		if i == 0 {
+			first = r
+			if r.Status != 401 || r.ErrorCode() != "invalid_credentials" {
+				t.Fatalf("%s: %d %s", tc.name, r.Status, r.Body)
+			}
+			continue
+		}
+		if r.Status != first.Status || !bytes.Equal(r.Body, first.Body) {
+			t.Errorf("%s: %d %s, want %d %s", tc.name, r.Status, r.Body, first.Status, first.Body)
+		}
+		for _, h := range []string{"WWW-Authenticate", "Content-Type", "Retry-After"} {
+			if r.Header.Get(h) != first.Header.Get(h) {
+				t.Errorf("%s: header %s = %q, want %q", tc.name, h, r.Header.Get(h), first.Header.Get(h))
+			}
+		}
+	}
+}
+
+// TestLoginTimingDoesNotRevealAccounts measures every failing login case at a real
+// bcrypt cost, interleaved so that machine noise hits them alike, and allows only
+// noise between their medians.
+func TestLoginTimingDoesNotRevealAccounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing comparison takes a few seconds")
+	}
+	tries := 40
+	if raceEnabled || os.Getenv("OCTOPUS_TIMING_TRIES") == "few" {
+		tries = 15
+	}
+	v := enumVenue(t, map[string]string{"BCRYPT_COST": "10",
+		"LOCKOUT_THRESHOLD": "5", "LOCKOUT_DURATION": "1h"})
+	// The three paths that run different code after the hash: no user, a counted
+	// failure, and a locked account (the other cases repeat one of these).
+	cases := slices.DeleteFunc(loginCases(), func(c struct{ name, username, password string }) bool {
+		return c.username == "frozen" || c.username == "guarded"
+	})
+	times := make([][]time.Duration, len(cases))
+	for range tries {
+		for i, tc := range cases {
+			start := time.Now()
+			r := tryLogin(v, tc.username, tc.password, nil)
+			times[i] = append(times[i], time.Since(start))
+			if r.Status != 401 {
+				t.Fatalf("%s: %d %s", tc.name, r.Status, r.Body)
+			}
+		}
+	}
+	base := median(times[0])
+	for i, tc := range cases {
+		m := median(times[i])
+		diff := (m - base).Abs()
+		tolerance := max(20*time.Millisecond, base*15/100)
+		t.Logf("%-32s median %v (unknown user %v, difference %v)", tc.name, m, base, diff)
+		if diff > tolerance {
+			t.Errorf("%s: median %v vs unknown user %v: difference %v above noise (%v)",
+				tc.name, m, base, diff, tolerance)
+		}
+	}
+	if base < 10*time.Millisecond {
+		t.Fatalf("median login %v: the bcrypt comparison is not being done", base)
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
