@@ -47,6 +47,7 @@ type App struct {
 	clock    func() time.Time
 
 	metricsAddr string
+	owner       *owner
 }
 
 // OpenStore opens and migrates the store the configuration names.
@@ -90,7 +91,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Store = st
+	if a.owner, err = acquireOwner(ctx, cfg.DatabaseURL, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := a.build(ctx); err != nil {
+		a.owner.release()
 		st.Close()
 		return nil, err
 	}
@@ -184,6 +190,10 @@ func (a *App) Close() {
 	}
 	a.closeSIEM()
 	a.closeRedis()
+	if a.owner != nil {
+		a.owner.release()
+		a.owner = nil
+	}
 	if a.Store != nil {
 		a.Store.Close()
 	}
@@ -219,9 +229,18 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- serveOn(srv, ln) }()
 	a.Log.Info("serving", "addr", ln.Addr().String(), "environment", a.Config.Environment,
 		"database", a.Store.Backend())
+	var lost <-chan struct{}
+	if a.owner != nil {
+		lost = a.owner.lost
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
+	case <-lost:
+		// Another process may already match these books: stop taking orders now.
+		a.Trading.Close()
+		_ = srv.Close()
+		return errors.New("lost the order entry lock; exiting so a standby can take over")
 	case <-ctx.Done():
 	}
 	a.Log.Info("shutting down")
