@@ -85,6 +85,9 @@ func TestIssueVerify(t *testing.T) {
 	if claims.Subject != "42" || claims.Role != "trader" || claims.ID != iss.ID {
 		t.Fatalf("claims = %+v", claims)
 	}
+	if got := claims.Issued(); !got.Equal(time.UnixMicro(c.now.UnixMicro())) {
+		t.Fatalf("Issued() = %v, want %v to the microsecond", got, c.now)
+	}
 }
 
 // sign builds a token by hand so the attacks can bend any part of it.
@@ -152,6 +155,12 @@ func TestAttacksAreRefused(t *testing.T) {
 		}))},
 		{"wrong audience", sign(t, jwt.SigningMethodHS256, k.secret, k.kid, with(func(cl *Claims) {
 			cl.Audience = jwt.ClaimStrings{"other"}
+		}))},
+		{"iat_us after iat", sign(t, jwt.SigningMethodHS256, k.secret, k.kid, with(func(cl *Claims) {
+			cl.IssuedMicros = c.now.Add(2 * time.Second).UnixMicro()
+		}))},
+		{"iat_us before iat", sign(t, jwt.SigningMethodHS256, k.secret, k.kid, with(func(cl *Claims) {
+			cl.IssuedMicros = c.now.Add(-time.Hour).UnixMicro()
 		}))},
 		{"alg none", noneHeader + "." + parts[1] + "."},
 		{"alg HS512", sign(t, jwt.SigningMethodHS512, k.secret, k.kid, base())},
