@@ -110,7 +110,7 @@ func (a *App) openRedis(ctx context.Context) error {
 	opts.ContextTimeoutEnabled = true
 	a.Redis = redis.NewClient(opts)
 
-	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	pingCtx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
 	if err := a.Redis.Ping(pingCtx).Err(); err != nil {
 		a.Log.Warn("redis unreachable at start; rate limits follow RATE_LIMIT_FAIL_OPEN",

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -99,6 +100,10 @@ var (
 // protection is the state of the guards.
 type protection struct {
 	limiter ratelimit.Limiter
+	// downUntil, in Unix nanoseconds, is when the backend may be asked again after a
+	// failure. Until then every check is decided by the failure policy at once, so
+	// an outage costs one timeout per backendRetryEvery instead of one per call.
+	downUntil atomic.Int64
 	// logged is when the last backend failure was logged, in Unix nanoseconds;
 	// quiet counts the failures since, so an outage logs a line per interval, not
 	// one per request.
@@ -106,40 +111,74 @@ type protection struct {
 	quiet  atomic.Int64
 }
 
-// failureLogEvery spaces the log lines of a failing limiter backend.
-const failureLogEvery = 10 * time.Second
+const (
+	// failureLogEvery spaces the log lines of a failing limiter backend.
+	failureLogEvery = 10 * time.Second
+	// backendRetryEvery is how long a failed backend is left alone.
+	backendRetryEvery = time.Second
+)
 
-// newProtection wraps the limiter in the failure policy and marks each failure on
-// the request, so that a refusal caused by an outage is not counted as abuse.
+// errBackendDown stands for a backend call skipped because the backend failed
+// moments ago.
+var errBackendDown = errors.New("rate limiter backend down; not asked")
+
+// newProtection wraps the limiter in the failure policy, behind a breaker that
+// marks each failure on the request, so that a refusal caused by an outage is not
+// counted as abuse.
 func (s *Server) newProtection() *protection {
 	p := &protection{}
 	if s.Limiter != nil {
-		p.limiter = ratelimit.WithFailurePolicy(markFailures{s.Limiter},
-			s.opts.Protection.FailOpen, s.limiterError)
+		p.limiter = ratelimit.WithFailurePolicy(breaker{s}, s.opts.Protection.FailOpen,
+			s.limiterError)
 	}
 	return p
 }
 
 type outageKey struct{}
 
-// markFailures records on the context that the backend failed.
-type markFailures struct{ next ratelimit.Limiter }
+// breaker asks the backend unless it failed within backendRetryEvery, and records
+// on the context that the answer came from the failure policy.
+type breaker struct{ s *Server }
 
-func (m markFailures) Allow(
+func (b breaker) Allow(
 	ctx context.Context, rule ratelimit.Rule, key string, cost int,
 ) (ratelimit.Decision, error) {
-	d, err := m.next.Allow(ctx, rule, key, cost)
-	if err != nil {
-		if down, ok := ctx.Value(outageKey{}).(*bool); ok {
-			*down = true
-		}
+	if b.s.backendDown() {
+		markDown(ctx)
+		return ratelimit.Decision{}, errBackendDown
+	}
+	d, err := b.s.Limiter.Allow(ctx, rule, key, cost)
+	misconfigured := errors.Is(err, ratelimit.ErrInvalidRule) ||
+		errors.Is(err, ratelimit.ErrInvalidCost)
+	if err != nil && !misconfigured {
+		markDown(ctx)
+		b.s.tripBackend()
 	}
 	return d, err
 }
 
+func markDown(ctx context.Context) {
+	if down, ok := ctx.Value(outageKey{}).(*bool); ok {
+		*down = true
+	}
+}
+
+// backendDown reports whether the backend failed within backendRetryEvery.
+func (s *Server) backendDown() bool {
+	return s.Clock().UnixNano() < s.prot.downUntil.Load()
+}
+
+func (s *Server) tripBackend() {
+	s.prot.downUntil.Store(s.Clock().Add(backendRetryEvery).UnixNano())
+}
+
 // limiterError reports a failure of the limiter or block list backend: to the
-// metrics hook every time, to the log once per failureLogEvery.
+// metrics hook every time it was really asked, to the log once per
+// failureLogEvery.
 func (s *Server) limiterError(err error) {
+	if errors.Is(err, errBackendDown) {
+		return
+	}
 	if s.OnLimiterError != nil {
 		s.OnLimiterError(err)
 	}
@@ -205,13 +244,14 @@ func (s *Server) limitPrincipal(w http.ResponseWriter, r *http.Request, rt Route
 // blocked answers 403 when ip is on the block list. A failing block list lets the
 // request on to the limiter, whose failure policy then decides.
 func (s *Server) blocked(w http.ResponseWriter, r *http.Request, ip netip.Addr) bool {
-	if s.Blocker == nil {
+	if s.Blocker == nil || s.backendDown() {
 		return false
 	}
 	ctx, cancel := s.callCtx(r)
 	b, found, err := s.Blocker.Blocked(ctx, ip)
 	cancel()
 	if err != nil {
+		s.tripBackend()
 		s.limiterError(fmt.Errorf("ip block list: %w", err))
 		return false
 	}
@@ -241,7 +281,10 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, ip netip.Addr,
 		s.writeError(w, r, fmt.Errorf("rate limit %s: %w", rule.Name, err))
 		return false
 	}
-	ratelimit.WriteHeaders(w.Header(), rule, d)
+	if !down || !d.Allowed {
+		// Failing open, the remaining budget is unknown: say nothing rather than zero.
+		ratelimit.WriteHeaders(w.Header(), rule, d)
+	}
 	switch {
 	case d.Shadowed:
 		s.rateLimited(rule.Name + "_shadow")
@@ -268,13 +311,14 @@ func (s *Server) rateLimited(rule string) {
 // violation counts a refusal against the client address; the refusal that crosses
 // the abuse threshold blocks it and records a suspicious_api_usage event.
 func (s *Server) violation(r *http.Request, ip netip.Addr, rule string) {
-	if s.Abuse == nil || !ip.IsValid() {
+	if s.Abuse == nil || !ip.IsValid() || s.backendDown() {
 		return
 	}
 	ctx, cancel := s.callCtx(r)
 	blocked, b, err := s.Abuse.Violation(ctx, ip)
 	cancel()
 	if err != nil {
+		s.tripBackend()
 		s.limiterError(fmt.Errorf("abuse tracker: %w", err))
 		return
 	}
