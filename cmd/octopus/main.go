@@ -33,6 +33,7 @@ func commands() map[string]command {
 		"deposit":  {"deposit into (or --withdraw from) an account", runDeposit},
 		"keys":     {"manage the JWT signing key ring: list, rotate, revoke KID", runKeys},
 		"replay":   {"replay LOBSTER order flow through the matching engine", runReplay},
+		"audit":    {"verify the audit chain and digests; hash a value for search", runAudit},
 		"help":     {"list the commands", nil},
 		// Container health checks: the image has no shell or curl.
 		"healthcheck": {"exit 0 when the local server's /healthz answers 200", runHealthcheck},

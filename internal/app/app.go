@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/octopus-venue/octopus/internal/audit"
 	"github.com/octopus-venue/octopus/internal/auth"
 	"github.com/octopus-venue/octopus/internal/auth/password"
 	"github.com/octopus-venue/octopus/internal/auth/seal"
@@ -44,7 +45,10 @@ type App struct {
 	Redis    *redis.Client
 	Metrics  *metrics.Metrics
 	SIEM     *siem.Forwarder
-	clock    func() time.Time
+	// Audit records every answered request; AuditHasher hashes searchable values.
+	Audit       *audit.Writer
+	AuditHasher *audit.Hasher
+	clock       func() time.Time
 
 	metricsAddr string
 	owner       *owner
@@ -123,6 +127,9 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.observability(); err != nil {
 		return err
 	}
+	if err := a.startAudit(ctx); err != nil {
+		return err
+	}
 	a.Auth = auth.New(auth.Deps{
 		Users: a.Store, Sessions: a.Store, Ring: a.Ring, Hasher: hasher, Events: a.Events,
 		MFA: a.Store, Sealer: sealer, Clock: a.clock, Logger: a.Log,
@@ -160,8 +167,9 @@ func (a *App) build(ctx context.Context) error {
 		Store: a.Store, Auth: a.Auth, Accounts: a.Accounts, APIKeys: a.APIKeys, Trading: a.Trading,
 		Events: a.Events,
 		Logger: a.Log, Clock: a.clock, Observers: []func(context.Context, httpapi.RequestInfo){
-			a.requestObserver(),
+			a.requestObserver(), a.auditObserver(),
 		},
+		Audit: a.Audit, AuditLog: auditLog{a.Store.(store.AuditStore), a.AuditHasher},
 	}, httpapi.Options{
 		MaxBodyBytes: cfg.MaxBodyBytes, Production: cfg.IsProduction(),
 		RegistrationEnabled: cfg.RegistrationEnabled, PasswordPolicy: policy,
@@ -188,6 +196,7 @@ func (a *App) Close() {
 	if a.Trading != nil {
 		a.Trading.Close()
 	}
+	a.closeAudit()
 	a.closeSIEM()
 	a.closeRedis()
 	if a.owner != nil {
@@ -248,6 +257,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	err := srv.Shutdown(shutdownCtx)
 	a.Trading.Close()
+	a.closeAudit()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -77,7 +77,7 @@ func TestSecurityEventsReachSyslog(t *testing.T) {
 			"username": "eve", "password": "not-her-password"}), 401)
 	}
 	v.Must(v.Do("GET", "/api/v1/admin/users", trader, nil), 403) // privilege_escalation
-	for range 8 {                                                 // suspicious_api_usage
+	for range 8 {                                                // suspicious_api_usage
 		v.Must(v.Do("GET", "/api/v1/me", "bogus-token", nil), 401)
 	}
 	for range 21 { // data_access_anomaly

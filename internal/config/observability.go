@@ -20,6 +20,7 @@ type Observability struct {
 
 	AuditDigestInterval time.Duration
 	AuditSigningKeyFile string
+	AuditPublicKeyFile  string
 	AuditDigestFile     string
 	AuditRetentionDays  int
 	AuditQueueSize      int
@@ -46,7 +47,8 @@ func (c *Config) loadObservability(r *reader) {
 	o.SIEMBufferMaxBytes = int64(r.integer("SIEM_BUFFER_MAX_BYTES", 64<<20))
 	o.SIEMForwardAudit = r.boolean("SIEM_FORWARD_AUDIT", false)
 	o.AuditDigestInterval = r.duration("AUDIT_DIGEST_INTERVAL", time.Minute)
-	o.AuditSigningKeyFile = r.str("AUDIT_SIGNING_KEY_FILE", "data/audit-signing.key")
+	o.AuditSigningKeyFile = r.str("AUDIT_SIGNING_KEY_FILE", "data/audit-signing-key.pem")
+	o.AuditPublicKeyFile = r.str("AUDIT_PUBLIC_KEY_FILE", "")
 	o.AuditDigestFile = r.str("AUDIT_DIGEST_FILE", "data/audit-digests.jsonl")
 	o.AuditRetentionDays = r.integer("AUDIT_RETENTION_DAYS", 365)
 	o.AuditQueueSize = r.integer("AUDIT_QUEUE_SIZE", 65536)

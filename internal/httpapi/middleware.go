@@ -192,6 +192,12 @@ func (s *Server) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := state(r.Context())
 		st.route = rt.Pattern()
+		if rt.StateChange && s.Audit != nil && !s.Audit.AcceptingStateChanges() {
+			s.writeError(w, r, &Error{Status: http.StatusServiceUnavailable, Code: "audit_unavailable",
+				Message:    "the audit trail cannot record changes right now; nothing was done",
+				RetryAfter: 2 * time.Second})
+			return
+		}
 		if rt.Access == Public {
 			rt.handler(w, r)
 			return

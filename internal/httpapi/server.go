@@ -86,6 +86,23 @@ type Deps struct {
 	OnRateLimited  func(rule string)
 	// Observers see every answered request (audit writer, metrics).
 	Observers []func(context.Context, RequestInfo)
+	// Audit, when set, must accept records before a state change may proceed.
+	Audit AuditGate
+	// AuditLog serves the admin audit API; nil leaves those routes answering 503.
+	AuditLog AuditLog
+}
+
+// AuditLog is what the admin audit API reads: the stored records, and the keyed
+// hash that searchable-but-unreadable fields are stored under.
+type AuditLog interface {
+	ListAudit(ctx context.Context, f store.AuditFilter, p store.Page) ([]store.AuditRecord, error)
+	Hash(value string) string
+}
+
+// AuditGate reports whether the audit trail can take records: a state change that
+// cannot be audited is not done.
+type AuditGate interface {
+	AcceptingStateChanges() bool
 }
 
 // Server is the API.
@@ -194,6 +211,10 @@ func (s *Server) registerRoutes() {
 		"Withdraw an asset from an account", s.withdraw)
 	s.handle("GET", "/api/v1/admin/security-events", perm(rbac.SystemAdmin),
 		"List security events", s.listSecurityEvents)
+	s.handle("GET", "/api/v1/admin/audit", perm(rbac.SystemAdmin),
+		"Search the audit trail (JSON, or CSV / JSON lines export with format=)", s.listAudit)
+	s.handle("POST", "/api/v1/admin/audit/hash", perm(rbac.SystemAdmin),
+		"Keyed hash of a value, to search audit fields stored hashed", s.auditHash)
 	s.handle("GET", "/api/v1/admin/ip-blocks", perm(rbac.SystemAdmin),
 		"List blocked client addresses", s.listIPBlocks)
 	s.handle("DELETE", "/api/v1/admin/ip-blocks/{ip}", perm(rbac.SystemAdmin),
