@@ -60,6 +60,10 @@ func Start(t testing.TB, opts Options) *Venue {
 		"SECRET_KEY":     "test-secret-key-0123456789abcdefghijklmnop",
 		"JWT_SECRET_KEY": "test-jwt-secret-0123456789abcdefghijklmnop",
 		"METRICS_ADDR":   "127.0.0.1:0",
+		// Every file the venue writes stays inside the test's directory.
+		"AUDIT_SIGNING_KEY_FILE": filepath.Join(opts.Dir, "audit-signing-key.pem"),
+		"AUDIT_DIGEST_FILE":      filepath.Join(opts.Dir, "audit-digests.jsonl"),
+		"SIEM_BUFFER_DIR":        filepath.Join(opts.Dir, "siem-buffer"),
 	}
 	for k, v := range opts.Env {
 		env[k] = v
