@@ -220,7 +220,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
-	stopRedirect, tlsErr := a.secureServer(srv)
+	stopRedirect, tlsErr := a.secureServer(srv, ln)
 	if tlsErr != nil {
 		return tlsErr
 	}

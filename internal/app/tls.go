@@ -11,6 +11,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/octopus-venue/octopus/internal/config"
 )
 
 // certCheckEvery spaces the checks of the certificate files for changes.
@@ -124,8 +126,9 @@ func (r *certReloader) fileStamp() (string, error) {
 }
 
 // secureServer gives srv the TLS configuration when TLS_CERT_FILE is set and starts
-// the redirector of HTTP_REDIRECT_ADDR. The returned function stops the redirector.
-func (a *App) secureServer(srv *http.Server) (func(), error) {
+// the redirector of HTTP_REDIRECT_ADDR towards ln. The returned function stops the
+// redirector.
+func (a *App) secureServer(srv *http.Server, ln net.Listener) (func(), error) {
 	if a.Config.TLSEnabled() {
 		tc, err := NewTLSConfig(a.Config.TLSCertFile, a.Config.TLSKeyFile, a.Log)
 		if err != nil {
@@ -133,7 +136,19 @@ func (a *App) secureServer(srv *http.Server) (func(), error) {
 		}
 		srv.TLSConfig = tc
 	}
-	return a.startRedirector()
+	return a.startRedirector(redirectPort(a.Config, ln))
+}
+
+// redirectPort is the port the redirector points at: HTTPS_PORT when set, else the
+// port the TLS listener really has (HTTP_ADDR may say :0).
+func redirectPort(cfg config.Config, ln net.Listener) int {
+	if cfg.HTTPSPort != 0 {
+		return cfg.HTTPSPort
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.Port != 0 {
+		return tcp.Port
+	}
+	return cfg.RedirectPort()
 }
 
 // serveOn serves srv on ln, in TLS when srv has a TLS configuration. ServeTLS adds
@@ -146,8 +161,8 @@ func serveOn(srv *http.Server, ln net.Listener) error {
 }
 
 // startRedirector serves HTTP_REDIRECT_ADDR, which answers every plain HTTP request
-// with a redirect to HTTPS. The returned function stops it.
-func (a *App) startRedirector() (func(), error) {
+// with a redirect to HTTPS on httpsPort. The returned function stops it.
+func (a *App) startRedirector(httpsPort int) (func(), error) {
 	addr := a.Config.HTTPRedirectAddr
 	if addr == "" {
 		return func() {}, nil
@@ -157,7 +172,7 @@ func (a *App) startRedirector() (func(), error) {
 		return nil, fmt.Errorf("listen on HTTP_REDIRECT_ADDR %s: %w", addr, err)
 	}
 	srv := &http.Server{
-		Handler:           a.API.Redirector(),
+		Handler:           a.API.Redirector(httpsPort),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       5 * time.Second,
 		WriteTimeout:      5 * time.Second,

@@ -67,21 +67,22 @@ func (s *Server) redirectHTTPS(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.toHTTPS(w, r)
+		s.toHTTPS(w, r, s.opts.Protection.HTTPSPort)
 	})
 }
 
 // Redirector is the handler of the plain HTTP listener beside a TLS one: every
-// request is redirected to HTTPS, nothing is served.
-func (s *Server) Redirector() http.Handler {
-	return s.observe(s.recoverPanics(s.securityHeaders(http.HandlerFunc(s.toHTTPS))))
+// request is redirected to HTTPS on httpsPort, nothing is served.
+func (s *Server) Redirector(httpsPort int) http.Handler {
+	return s.observe(s.recoverPanics(s.securityHeaders(http.HandlerFunc(
+		func(w http.ResponseWriter, r *http.Request) { s.toHTTPS(w, r, httpsPort) }))))
 }
 
 // toHTTPS redirects to the same host and path over HTTPS: 301 for GET and HEAD,
 // 308 otherwise, so that a client repeats the method and body (RFC 9110 section
 // 15.4.9). The host comes from the request, whose Host header net/http has
 // already checked for forbidden characters; a request without one is refused.
-func (s *Server) toHTTPS(w http.ResponseWriter, r *http.Request) {
+func (s *Server) toHTTPS(w http.ResponseWriter, r *http.Request, port int) {
 	state(r.Context()).route = "redirect to https"
 	host := r.Host
 	if h, _, err := net.SplitHostPort(host); err == nil {
@@ -94,8 +95,8 @@ func (s *Server) toHTTPS(w http.ResponseWriter, r *http.Request) {
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
-	if p := s.opts.Protection.HTTPSPort; p != 0 && p != 443 {
-		host += ":" + strconv.Itoa(p)
+	if port != 0 && port != 443 {
+		host += ":" + strconv.Itoa(port)
 	}
 	code := http.StatusPermanentRedirect
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
