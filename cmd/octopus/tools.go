@@ -255,8 +255,8 @@ func runSymbol(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // runDeposit writes a deposit or withdrawal straight to the database. A running
-// server keeps balances in memory, so use the API while it runs and this command for
-// maintenance with the server stopped.
+// server keeps balances in memory, so this refuses while one owns the database; use
+// the API then.
 func runDeposit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("deposit", stderr)
 	username := fs.String("username", "", "account owner")
@@ -274,7 +274,18 @@ func runDeposit(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return usageError{"--amount: " + err.Error()}
 	}
-	return withStore(ctx, stderr, func(_ config.Config, st store.Store) error {
+	return withStore(ctx, stderr, func(cfg config.Config, st store.Store) error {
+		// A running server keeps balances in memory: changing them behind its back
+		// would let it spend money that is gone. Only run while no server owns them.
+		release, err := app.TryOwner(ctx, cfg.DatabaseURL)
+		if errors.Is(err, app.ErrOwned) {
+			return errors.New("a server is running on this database: use " +
+				"POST /api/v1/admin/accounts/{user_id}/deposits (or /withdrawals) instead")
+		}
+		if err != nil {
+			return err
+		}
+		defer release()
 		u, err := st.GetUserByUsername(ctx, *username)
 		if err != nil {
 			return fmt.Errorf("user %q: %w", *username, err)

@@ -29,6 +29,24 @@ type owner struct {
 	lost chan struct{}
 }
 
+// ErrOwned is returned by TryOwner when a server owns order entry on the database.
+var ErrOwned = errors.New("a running server owns this database")
+
+// TryOwner takes order entry ownership only if it is free at once, for maintenance
+// commands that must not change balances behind a running server's back.
+func TryOwner(ctx context.Context, databaseURL string) (release func(), err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	cancel() // an ended context makes the acquire loops give up instead of waiting
+	o, err := acquireOwner(ctx, databaseURL, slog.New(slog.DiscardHandler))
+	if errors.Is(err, context.Canceled) {
+		return nil, ErrOwned
+	}
+	if err != nil {
+		return nil, err
+	}
+	return o.release, nil
+}
+
 // acquireOwner blocks until this process owns order entry for databaseURL.
 func acquireOwner(ctx context.Context, databaseURL string, log *slog.Logger) (*owner, error) {
 	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
@@ -78,14 +96,19 @@ func acquireFileOwner(ctx context.Context, path string, log *slog.Logger) (*owne
 }
 
 func acquirePostgresOwner(ctx context.Context, url string, log *slog.Logger) (*owner, error) {
-	conn, err := pgx.Connect(ctx, url)
+	conn, err := pgx.Connect(context.WithoutCancel(ctx), url)
 	if err != nil {
 		return nil, fmt.Errorf("owner lock: connect %s: %w", open.Redact(url), errors.New("failed"))
 	}
 	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", ownerLockID).Scan(&got); err != nil {
+	err = conn.QueryRow(context.WithoutCancel(ctx), "SELECT pg_try_advisory_lock($1)", ownerLockID).Scan(&got)
+	if err != nil {
 		conn.Close(context.Background())
 		return nil, fmt.Errorf("owner lock: %w", err)
+	}
+	if !got && ctx.Err() != nil {
+		conn.Close(context.Background())
+		return nil, ctx.Err()
 	}
 	if !got {
 		log.Warn("another process owns order entry on this database; waiting as standby")

@@ -47,3 +47,20 @@ func TestOwnerStandbyTakesOver(t *testing.T) {
 		})
 	}
 }
+
+func TestTryOwnerRefusesWhileOwned(t *testing.T) {
+	url := "sqlite://" + filepath.Join(t.TempDir(), "o.db")
+	o, err := acquireOwner(context.Background(), url, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := TryOwner(context.Background(), url); err != ErrOwned {
+		t.Fatalf("TryOwner while owned: %v", err)
+	}
+	o.release()
+	release, err := TryOwner(context.Background(), url)
+	if err != nil {
+		t.Fatalf("TryOwner when free: %v", err)
+	}
+	release()
+}
