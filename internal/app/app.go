@@ -21,6 +21,7 @@ import (
 	"github.com/octopus-venue/octopus/internal/auth/token"
 	"github.com/octopus-venue/octopus/internal/config"
 	"github.com/octopus-venue/octopus/internal/httpapi"
+	"github.com/octopus-venue/octopus/internal/logging"
 	"github.com/octopus-venue/octopus/internal/metrics"
 	"github.com/octopus-venue/octopus/internal/rbac"
 	"github.com/octopus-venue/octopus/internal/security"
@@ -312,7 +313,7 @@ func NewLogger(debug bool) *slog.Logger {
 	if debug {
 		level = slog.LevelDebug
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	return logging.New(os.Stderr, level)
 }
 
 // DefaultMFARoles is the production default of MFA_REQUIRED_ROLES.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/octopus-venue/octopus/internal/app"
 	"github.com/octopus-venue/octopus/internal/config"
+	"github.com/octopus-venue/octopus/internal/logging"
 	"github.com/octopus-venue/octopus/internal/store"
 )
 
@@ -86,9 +87,9 @@ func (v *Venue) boot() {
 	if err != nil {
 		v.T.Fatalf("config: %v", err)
 	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	log := logging.New(io.Discard, slog.LevelInfo)
 	if os.Getenv("OCTOPUS_TEST_LOG") != "" {
-		log = slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		log = logging.New(os.Stderr, slog.LevelDebug)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log)

@@ -146,8 +146,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body := errorBody{}
 	if e == nil {
 		id := errorID()
-		s.log.ErrorContext(r.Context(), "internal error", "error", err, "error_id", id,
-			"request_id", requestID(r.Context()))
+		s.log.ErrorContext(r.Context(), "internal error", "error", err, "error_id", id)
 		e = &Error{Status: http.StatusInternalServerError, Code: "internal_error",
 			Message: "internal error; quote error_id when reporting it"}
 		body.Error.ErrorID = id

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/octopus-venue/octopus/internal/auth"
+	"github.com/octopus-venue/octopus/internal/logging"
 	"github.com/octopus-venue/octopus/internal/rbac"
 )
 
@@ -96,7 +97,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		st.clientIP = s.clientAddr(r).String()
 		w.Header().Set("X-Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}
-		r = r.WithContext(context.WithValue(r.Context(), stateKey, st))
+		ctx := logging.WithRequestID(context.WithValue(r.Context(), stateKey, st), st.id)
+		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
@@ -110,7 +112,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			info.UserID, info.APIKeyID, info.Role = p.UserID, p.APIKeyID, p.Role
 		}
 		s.log.Log(r.Context(), logLevel(info.Status), "request",
-			"request_id", info.RequestID, "method", info.Method, "route", info.Route,
+			"method", info.Method, "route", info.Route,
 			"status", info.Status, "latency_ms", info.Latency.Milliseconds(),
 			"client_ip", info.ClientIP, "user_id", info.UserID)
 		for _, o := range s.Observers {

@@ -86,7 +86,7 @@ func (r *Recorder) Record(ctx context.Context, eventType string, userID int64, i
 			r.log.Error("store security event", "error", err, "event_type", eventType)
 		}
 	}
-	r.log.Warn("security event", "event_type", eventType, "severity", e.Severity,
+	r.log.WarnContext(ctx, "security event", "event_type", eventType, "severity", e.Severity,
 		"user_id", userID, "client_ip", ip, "detail", detail)
 	r.mu.RLock()
 	ws := r.watchers
