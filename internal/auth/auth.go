@@ -91,7 +91,9 @@ type Config struct {
 	// MFARequiredRoles must enroll a second factor before doing anything else.
 	MFARequiredRoles []string
 	Lockout          LockoutPolicy
-	// MaxConcurrentHashes bounds bcrypt work; zero means the number of cores.
+	// MaxConcurrentHashes bounds bcrypt work; zero means one less than the cores Go
+	// runs on (at least one), so that a login flood always leaves a core to order
+	// entry (see bench/loginflood).
 	MaxConcurrentHashes int
 	// HashWait is how long a login waits for a bcrypt slot before ErrBusy.
 	HashWait time.Duration
