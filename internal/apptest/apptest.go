@@ -35,6 +35,7 @@ type Venue struct {
 	URL    string
 	App    *app.App
 	Env    map[string]string
+	log    *slog.Logger
 	cancel context.CancelFunc
 	done   chan error
 	client *http.Client
@@ -46,6 +47,9 @@ type Options struct {
 	Env map[string]string
 	// Dir holds the database; a fresh temp dir when empty. Reuse it to restart.
 	Dir string
+	// Logger receives the venue's log (logging.New gives it request ids); when
+	// nil the log is discarded, or written to stderr when OCTOPUS_TEST_LOG is set.
+	Logger *slog.Logger
 }
 
 // Start boots a venue and creates the admin user "admin".
@@ -69,7 +73,7 @@ func Start(t testing.TB, opts Options) *Venue {
 	for k, v := range opts.Env {
 		env[k] = v
 	}
-	v := &Venue{T: t, Env: env, client: &http.Client{Timeout: 30 * time.Second}}
+	v := &Venue{T: t, Env: env, log: opts.Logger, client: &http.Client{Timeout: 30 * time.Second}}
 	v.boot()
 	if _, err := v.App.Store.GetUserByUsername(context.Background(), "admin"); err != nil {
 		v.CreateUserDirect("admin", "admin", AdminPassword)
@@ -87,9 +91,13 @@ func (v *Venue) boot() {
 	if err != nil {
 		v.T.Fatalf("config: %v", err)
 	}
-	log := logging.New(io.Discard, slog.LevelInfo)
-	if os.Getenv("OCTOPUS_TEST_LOG") != "" {
+	log := v.log
+	switch {
+	case log != nil:
+	case os.Getenv("OCTOPUS_TEST_LOG") != "":
 		log = logging.New(os.Stderr, slog.LevelDebug)
+	default:
+		log = logging.New(io.Discard, slog.LevelInfo)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log)
