@@ -19,6 +19,7 @@ const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
 	codeCheckViolation      = "23514"
+	codeNoDataFound         = "P0002" // raised by expect_rows
 )
 
 // mapError translates no rows and constraint violations into the store's
@@ -36,7 +37,7 @@ func mapError(context string, err error) error {
 	switch {
 	case pe.Code == codeUniqueViolation:
 		return fmt.Errorf("%s: %w: %w", context, store.ErrConflict, err)
-	case pe.Code == codeForeignKeyViolation:
+	case pe.Code == codeForeignKeyViolation, pe.Code == codeNoDataFound:
 		return fmt.Errorf("%s: referenced row: %w: %w", context, store.ErrNotFound, err)
 	case pe.Code == codeCheckViolation && pe.ConstraintName == fundsConstraint:
 		return fmt.Errorf("%s: %w: %w", context, store.ErrInsufficient, err)

@@ -65,14 +65,18 @@ func queueEntries(b *pgx.Batch, entries []store.LedgerEntry, now time.Time) erro
 	return nil
 }
 
-// sendBatch runs b in one transaction; the first failing statement rolls back all.
+// sendBatch runs b as one transaction in a single round trip. pgx sends the
+// statements as one pipeline ended by a single Sync message, and PostgreSQL runs
+// everything before a Sync outside BEGIN as one implicit transaction: it commits
+// at the Sync when all statements succeeded and rolls back when one failed,
+// skipping the rest (PostgreSQL documentation, "Message Flow: Extended Query" and
+// "Pipelining"). No BEGIN and COMMIT round trips are needed; checks that must
+// undo a batch are therefore made on the server (see expect_rows).
 func (s *Store) sendBatch(ctx context.Context, b *pgx.Batch) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		return tx.SendBatch(ctx, b).Close()
-	})
+	return s.pool.SendBatch(ctx, b).Close()
 }
 
 // ListBalances returns a user's balances ordered by asset.

@@ -8,13 +8,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/octopus-venue/octopus/internal/store"
 )
 
 // CommitBatch writes new orders, order updates, trades and ledger entries in one
-// transaction, sent to the server in one round trip. Any failure, such as a
+// transaction, sent to the server in one round trip (see sendBatch). Any failure, such as a
 // taken client order id (ErrConflict) or a balance that would go negative
 // (ErrInsufficient), leaves nothing written.
 func (s *Store) CommitBatch(ctx context.Context, batch *store.Batch) error {
@@ -84,14 +83,7 @@ func queueOrderUpdates(b *pgx.Batch, updates []store.OrderUpdate, now time.Time)
 		statuses, reasons = append(statuses, u.Status), append(reasons, u.Reason)
 		updated = append(updated, orDefault(u.UpdatedAt, now))
 	}
-	b.Queue(qUpdateOrders, ids, filled, reserved, statuses, reasons, updated).Exec(
-		func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() != int64(n) {
-				return fmt.Errorf("update orders: %d of %d found: %w",
-					tag.RowsAffected(), n, store.ErrNotFound)
-			}
-			return nil
-		})
+	b.Queue(qUpdateOrders, ids, filled, reserved, statuses, reasons, updated)
 }
 
 // GetOrder returns the order with id.

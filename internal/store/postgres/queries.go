@@ -185,12 +185,17 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::tex
 	$12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::timestamptz[],
 	$17::timestamptz[])`
 
-	qUpdateOrders = `UPDATE orders AS o
-SET filled = u.filled, reserved = u.reserved, status = u.status, reason = u.reason,
-	updated_at = u.updated_at
-FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
-	$6::timestamptz[]) AS u(id, filled, reserved, status, reason, updated_at)
-WHERE o.id = u.id`
+	// qUpdateOrders fails with no_data_found unless every order in it exists.
+	qUpdateOrders = `WITH changed AS (
+	UPDATE orders AS o
+	SET filled = u.filled, reserved = u.reserved, status = u.status, reason = u.reason,
+		updated_at = u.updated_at
+	FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
+		$6::timestamptz[]) AS u(id, filled, reserved, status, reason, updated_at)
+	WHERE o.id = u.id
+	RETURNING o.id
+)
+SELECT expect_rows(count(*), cardinality($1::bigint[]), 'orders to update') FROM changed`
 
 	qGetOrder = `SELECT ` + orderColumns + ` FROM orders WHERE id = $1`
 

@@ -179,3 +179,15 @@ CREATE TABLE api_keys (
 );
 
 CREATE INDEX api_keys_user ON api_keys (user_id);
+
+-- expect_rows raises no_data_found (SQLSTATE P0002) unless got equals want.
+-- Batches are sent as one pipeline that the server commits at its Sync message,
+-- so a check that must undo the batch has to fail on the server, not in Go.
+CREATE FUNCTION expect_rows(got bigint, want bigint, what text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF got <> want THEN
+        RAISE EXCEPTION '% of % % found', got, want, what USING ERRCODE = 'no_data_found';
+    END IF;
+END
+$$;
