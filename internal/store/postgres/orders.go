@@ -37,12 +37,13 @@ func queueNewOrders(b *pgx.Batch, orders []store.Order, now time.Time) {
 		return
 	}
 	var (
-		ids, users, prices, quantities = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		filled, notionals, reserved    = make([]int64, n), make([]int64, n), make([]int64, n)
-		symbols, clientIDs, sides      = make([]string, n), make([]string, n), make([]string, n)
-		types, tifs, stps              = make([]string, n), make([]string, n), make([]string, n)
-		statuses, reasons              = make([]string, n), make([]string, n)
-		created, updated               = make([]time.Time, n), make([]time.Time, n)
+		ids, users, prices, quantities = make([]int64, n), make([]int64, n), make([]int64, n),
+			make([]int64, n)
+		filled, notionals, reserved = make([]int64, n), make([]int64, n), make([]int64, n)
+		symbols, clientIDs, sides   = make([]string, n), make([]string, n), make([]string, n)
+		types, tifs, stps           = make([]string, n), make([]string, n), make([]string, n)
+		statuses, reasons           = make([]string, n), make([]string, n)
+		created, updated            = make([]time.Time, n), make([]time.Time, n)
 	)
 	for i, o := range orders {
 		ids[i], users[i], symbols[i], clientIDs[i] = o.ID, o.UserID, o.Symbol, o.ClientOrderID
@@ -96,7 +97,9 @@ func (s *Store) GetOrder(ctx context.Context, id int64) (store.Order, error) {
 }
 
 // ListOrders returns the orders matching f newest first, before p.Before.
-func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter, p store.Page) ([]store.Order, error) {
+func (s *Store) ListOrders(
+	ctx context.Context, f store.OrderFilter, p store.Page,
+) ([]store.Order, error) {
 	after, before, limit := bounds(p)
 	var b strings.Builder
 	b.WriteString(qListOrdersPrefix)

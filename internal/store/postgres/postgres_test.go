@@ -91,3 +91,7 @@ func TestContract(t *testing.T) {
 func BenchmarkCommitBatch(b *testing.B) {
 	storetest.BenchCommitBatch(b, newStore(b))
 }
+
+func BenchmarkCommitBatchParallel(b *testing.B) {
+	storetest.BenchCommitBatchParallel(b, newStore(b), 4)
+}

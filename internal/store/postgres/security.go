@@ -26,7 +26,9 @@ func (s *Store) InsertSecurityEvent(ctx context.Context, e *store.SecurityEvent)
 
 // ListSecurityEvents returns the events matching f newest first, before p.Before.
 // From is inclusive and To exclusive.
-func (s *Store) ListSecurityEvents(ctx context.Context, f store.SecurityEventFilter, p store.Page) ([]store.SecurityEvent, error) {
+func (s *Store) ListSecurityEvents(
+	ctx context.Context, f store.SecurityEventFilter, p store.Page,
+) ([]store.SecurityEvent, error) {
 	after, before, limit := bounds(p)
 	var b strings.Builder
 	b.WriteString(qListSecurityEventsPrefix)

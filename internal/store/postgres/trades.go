@@ -24,7 +24,8 @@ func queueTrades(b *pgx.Batch, trades []store.Trade, now time.Time) {
 	)
 	for i, t := range trades {
 		ids[i], symbols[i], prices[i], quantities[i] = t.ID, t.Symbol, t.Price, t.Quantity
-		buyOrders[i], sellOrders[i], buyers[i], sellers[i] = t.BuyOrderID, t.SellOrderID, t.BuyerID, t.SellerID
+		buyOrders[i], sellOrders[i] = t.BuyOrderID, t.SellOrderID
+		buyers[i], sellers[i] = t.BuyerID, t.SellerID
 		takers[i], executed[i] = t.TakerSide, orDefault(t.ExecutedAt, now)
 	}
 	b.Queue(qInsertTrades, ids, symbols, prices, quantities, buyOrders, sellOrders, buyers,
@@ -32,7 +33,9 @@ func queueTrades(b *pgx.Batch, trades []store.Trade, now time.Time) {
 }
 
 // ListTrades returns a symbol's trades newest first, before p.Before.
-func (s *Store) ListTrades(ctx context.Context, symbol string, p store.Page) ([]store.Trade, error) {
+func (s *Store) ListTrades(
+	ctx context.Context, symbol string, p store.Page,
+) ([]store.Trade, error) {
 	after, before, limit := bounds(p)
 	rows, err := s.pool.Query(ctx, qListTrades, symbol, after, before, limit)
 	if err != nil {
@@ -47,7 +50,9 @@ func (s *Store) ListTrades(ctx context.Context, symbol string, p store.Page) ([]
 
 // ListUserTrades returns the trades a user bought or sold in, newest first,
 // before p.Before.
-func (s *Store) ListUserTrades(ctx context.Context, userID int64, p store.Page) ([]store.Trade, error) {
+func (s *Store) ListUserTrades(
+	ctx context.Context, userID int64, p store.Page,
+) ([]store.Trade, error) {
 	after, before, limit := bounds(p)
 	rows, err := s.pool.Query(ctx, qListUserTrades, userID, after, before, limit)
 	if err != nil {
@@ -63,7 +68,9 @@ func (s *Store) ListUserTrades(ctx context.Context, userID int64, p store.Page) 
 // TradesBetween returns a symbol's trades executed in [from, to) oldest first, at
 // most limit of them: zero means the default page size, and at most
 // maxTradesBetween are returned at once.
-func (s *Store) TradesBetween(ctx context.Context, symbol string, from, to time.Time, limit int) ([]store.Trade, error) {
+func (s *Store) TradesBetween(
+	ctx context.Context, symbol string, from, to time.Time, limit int,
+) ([]store.Trade, error) {
 	rows, err := s.pool.Query(ctx, qTradesBetween, symbol, from, to,
 		clampLimit(limit, maxTradesBetween))
 	if err != nil {

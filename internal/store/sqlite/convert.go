@@ -97,21 +97,13 @@ func bounds(p store.Page) (after, before int64, limit int) {
 	if before <= 0 {
 		before = math.MaxInt64
 	}
-	return max(p.After, 0), before, clampLimit(p.Limit)
+	return max(p.After, 0), before, clampLimit(p.Limit, maxLimit)
 }
 
-// clampLimit applies the default limit to zero and keeps others in [1, maxLimit].
-func clampLimit(limit int) int {
+// clampLimit applies the default limit to zero and keeps others in [1, most].
+func clampLimit(limit, most int) int {
 	if limit == 0 {
 		return defaultLimit
 	}
-	return min(max(limit, 1), maxLimit)
-}
-
-// clampTradesLimit is clampLimit with the larger cap of TradesBetween.
-func clampTradesLimit(limit int) int {
-	if limit == 0 {
-		return defaultLimit
-	}
-	return min(max(limit, 1), maxTradesBetween)
+	return min(max(limit, 1), most)
 }

@@ -95,7 +95,9 @@ func (s *Store) AllBalances(ctx context.Context) ([]store.Balance, error) {
 }
 
 // ListLedger returns a user's ledger entries newest first, before p.Before.
-func (s *Store) ListLedger(ctx context.Context, userID int64, p store.Page) ([]store.LedgerEntry, error) {
+func (s *Store) ListLedger(
+	ctx context.Context, userID int64, p store.Page,
+) ([]store.LedgerEntry, error) {
 	after, before, limit := bounds(p)
 	rows, err := s.reader.QueryContext(ctx, qListLedger, userID, after, before, limit)
 	if err != nil {

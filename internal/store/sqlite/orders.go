@@ -103,7 +103,9 @@ func (s *Store) GetOrder(ctx context.Context, id int64) (store.Order, error) {
 }
 
 // ListOrders returns the orders matching f newest first, before p.Before.
-func (s *Store) ListOrders(ctx context.Context, f store.OrderFilter, p store.Page) ([]store.Order, error) {
+func (s *Store) ListOrders(
+	ctx context.Context, f store.OrderFilter, p store.Page,
+) ([]store.Order, error) {
 	after, before, limit := bounds(p)
 	var b strings.Builder
 	b.WriteString(qListOrdersPrefix)

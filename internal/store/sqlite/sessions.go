@@ -24,7 +24,9 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) er
 // UseRefreshToken marks the token used if it is still usable at now. A token
 // already used or revoked is returned with ErrTokenReused even when it has
 // expired since, so a replayed token always lets the caller revoke its family.
-func (s *Store) UseRefreshToken(ctx context.Context, hash string, now time.Time) (store.RefreshToken, error) {
+func (s *Store) UseRefreshToken(
+	ctx context.Context, hash string, now time.Time,
+) (store.RefreshToken, error) {
 	at := now.UnixMicro()
 	t, err := scanRefreshToken(s.writer.QueryRowContext(ctx, qUseRefreshToken, at, hash, at))
 	if err == nil {

@@ -31,7 +31,9 @@ func insertTrades(ctx context.Context, tx *sql.Tx, trades []store.Trade, now tim
 }
 
 // ListTrades returns a symbol's trades newest first, before p.Before.
-func (s *Store) ListTrades(ctx context.Context, symbol string, p store.Page) ([]store.Trade, error) {
+func (s *Store) ListTrades(
+	ctx context.Context, symbol string, p store.Page,
+) ([]store.Trade, error) {
 	after, before, limit := bounds(p)
 	rows, err := s.reader.QueryContext(ctx, qListTrades, symbol, after, before, limit)
 	if err != nil {
@@ -46,7 +48,9 @@ func (s *Store) ListTrades(ctx context.Context, symbol string, p store.Page) ([]
 
 // ListUserTrades returns the trades a user bought or sold in, newest first,
 // before p.Before.
-func (s *Store) ListUserTrades(ctx context.Context, userID int64, p store.Page) ([]store.Trade, error) {
+func (s *Store) ListUserTrades(
+	ctx context.Context, userID int64, p store.Page,
+) ([]store.Trade, error) {
 	after, before, limit := bounds(p)
 	rows, err := s.reader.QueryContext(ctx, qListUserTrades, userID, after, before, limit)
 	if err != nil {
@@ -62,9 +66,11 @@ func (s *Store) ListUserTrades(ctx context.Context, userID int64, p store.Page) 
 // TradesBetween returns a symbol's trades executed in [from, to) oldest first, at
 // most limit of them: zero means the default page size, and at most
 // maxTradesBetween are returned at once.
-func (s *Store) TradesBetween(ctx context.Context, symbol string, from, to time.Time, limit int) ([]store.Trade, error) {
+func (s *Store) TradesBetween(
+	ctx context.Context, symbol string, from, to time.Time, limit int,
+) ([]store.Trade, error) {
 	rows, err := s.reader.QueryContext(ctx, qTradesBetween, symbol, from.UnixMicro(),
-		to.UnixMicro(), clampTradesLimit(limit))
+		to.UnixMicro(), clampLimit(limit, maxTradesBetween))
 	if err != nil {
 		return nil, fmt.Errorf("trades between: %w", err)
 	}

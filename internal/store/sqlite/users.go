@@ -63,7 +63,9 @@ func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, erro
 }
 
 // UpdateUser changes the non-nil fields of upd and returns the updated user.
-func (s *Store) UpdateUser(ctx context.Context, id int64, upd store.UserUpdate) (store.User, error) {
+func (s *Store) UpdateUser(
+	ctx context.Context, id int64, upd store.UserUpdate,
+) (store.User, error) {
 	query, args := userUpdateQuery(id, upd)
 	u, err := scanUser(s.writer.QueryRowContext(ctx, query, args...))
 	if err != nil {

@@ -83,7 +83,8 @@ func transferBatch(id int64, symbol string, alice, bob int64, reversed bool) *st
 	tr := trade(id, symbol, alice, bob, at(0))
 	aliceEntries := []store.LedgerEntry{
 		{UserID: alice, Asset: "USD", Kind: store.EntryReserve, Reserved: 3, OrderID: id},
-		{UserID: alice, Asset: "USD", Kind: store.EntryTrade, Amount: -3, Reserved: -3, OrderID: id, TradeID: id},
+		{UserID: alice, Asset: "USD", Kind: store.EntryTrade, Amount: -3, Reserved: -3,
+			OrderID: id, TradeID: id},
 		{UserID: alice, Asset: "BTC", Kind: store.EntryTrade, Amount: 2, OrderID: id, TradeID: id},
 	}
 	bobEntries := []store.LedgerEntry{

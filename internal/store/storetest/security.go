@@ -11,11 +11,13 @@ func testSecurityEvents(t *testing.T, newStore NewStoreFunc) {
 	s := newStore(t)
 	u := createUser(t, s, "alice", "trader")
 	events := []store.SecurityEvent{
-		{Type: "login_failed", Severity: "warn", UserID: u.ID, IP: "192.0.2.1", CreatedAt: at(1 * time.Second)},
+		{Type: "login_failed", Severity: "warn", UserID: u.ID, IP: "192.0.2.1",
+			CreatedAt: at(1 * time.Second)},
 		{Type: "login_failed", Severity: "warn", IP: "192.0.2.2", CreatedAt: at(2 * time.Second)},
 		{Type: "lockout", Severity: "high", UserID: u.ID, IP: "192.0.2.1", CreatedAt: at(3 * time.Second),
 			Detail: "5 failures"},
-		{Type: "login_failed", Severity: "warn", UserID: u.ID, IP: "192.0.2.1", CreatedAt: at(4 * time.Second)},
+		{Type: "login_failed", Severity: "warn", UserID: u.ID, IP: "192.0.2.1",
+			CreatedAt: at(4 * time.Second)},
 		{Type: "ip_blocked", Severity: "high", IP: "2001:db8::1"},
 	}
 	var idList []int64
@@ -34,7 +36,8 @@ func testSecurityEvents(t *testing.T, newStore NewStoreFunc) {
 		page   store.Page
 		want   []int64
 	}{
-		{"all newest first", store.SecurityEventFilter{}, store.Page{}, []int64{id(4), id(3), id(2), id(1), id(0)}},
+		{"all newest first", store.SecurityEventFilter{}, store.Page{},
+			[]int64{id(4), id(3), id(2), id(1), id(0)}},
 		{"type", store.SecurityEventFilter{Type: "login_failed"}, store.Page{}, []int64{id(3), id(1), id(0)}},
 		{"user", store.SecurityEventFilter{UserID: u.ID}, store.Page{}, []int64{id(3), id(2), id(0)}},
 		{"ip", store.SecurityEventFilter{IP: "192.0.2.1"}, store.Page{}, []int64{id(3), id(2), id(0)}},
