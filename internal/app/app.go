@@ -96,7 +96,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a.Store = st
-	if a.owner, err = acquireOwner(ctx, cfg.DatabaseURL, log); err != nil {
+	if a.owner, err = acquireOwner(ctx, cfg.OwnerLockURL(), log); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,10 @@ type Observability struct {
 	AuditMaxHeldRecords int
 	AuditFlushInterval  time.Duration
 	AuditBatchSize      int
+
+	// OwnerLockDatabaseURL is where the order entry lock is held (see OwnerLockURL);
+	// empty means DATABASE_URL.
+	OwnerLockDatabaseURL string
 
 	// Detector thresholds (see the README's security events table).
 	DetectErrorThreshold  int
@@ -55,6 +60,7 @@ func (c *Config) loadObservability(r *reader) {
 	o.AuditMaxHeldRecords = r.integer("AUDIT_MAX_HELD_RECORDS", 1_000_000)
 	o.AuditFlushInterval = r.duration("AUDIT_FLUSH_INTERVAL", 100*time.Millisecond)
 	o.AuditBatchSize = r.integer("AUDIT_BATCH_SIZE", 500)
+	o.OwnerLockDatabaseURL = r.str("OWNER_LOCK_DATABASE_URL", "")
 	o.DetectErrorThreshold = r.integer("DETECT_ERROR_THRESHOLD", 30)
 	o.DetectIDWalkThreshold = r.integer("DETECT_ID_WALK_THRESHOLD", 15)
 	o.DetectWindow = r.duration("DETECT_WINDOW", time.Minute)
@@ -89,10 +95,35 @@ func (c *Config) loadObservability(r *reader) {
 	if o.AuditRetentionDays < 1 {
 		r.fail("AUDIT_RETENTION_DAYS must be at least 1")
 	}
+	if o.OwnerLockDatabaseURL != "" && !isPostgresURL(c.DatabaseURL) {
+		r.fail("OWNER_LOCK_DATABASE_URL applies to PostgreSQL only; a SQLite database is " +
+			"locked through a file next to it")
+	}
+	if o.OwnerLockDatabaseURL != "" && !isPostgresURL(o.OwnerLockDatabaseURL) {
+		r.fail("OWNER_LOCK_DATABASE_URL must be a postgres:// URL to the same database as " +
+			"DATABASE_URL")
+	}
 	if o.AuditQueueSize < 16 || o.AuditBatchSize < 1 || o.AuditMaxHeldRecords < o.AuditQueueSize {
 		r.fail("AUDIT_QUEUE_SIZE (>= 16), AUDIT_BATCH_SIZE (>= 1) and AUDIT_MAX_HELD_RECORDS " +
 			"(>= the queue size) are out of range")
 	}
+}
+
+// OwnerLockURL is the database URL the order entry lock is held through:
+// OWNER_LOCK_DATABASE_URL, or DATABASE_URL when that is unset. It must name the
+// same PostgreSQL database (the advisory lock is per database); a separate
+// route to it lets the lock session survive a fault of the pool's path, such as
+// a connection pooler or proxy restarting, which the owner would otherwise
+// take for a lost lock and exit on.
+func (c Config) OwnerLockURL() string {
+	if c.Observability.OwnerLockDatabaseURL != "" {
+		return c.Observability.OwnerLockDatabaseURL
+	}
+	return c.DatabaseURL
+}
+
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 func isLoopback(host string) bool {
