@@ -2,5 +2,5 @@
 
 package httpapi_test
 
-// raceEnabled is true under the race detector, which slows bcrypt several times.
+// raceEnabled is true under the race detector, which slows bcrypt too much for timing tests.
 const raceEnabled = true
