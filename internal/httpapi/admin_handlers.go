@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"time"
@@ -118,7 +119,11 @@ func (s *Server) patchSymbol(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	code := r.PathValue("symbol")
+	code, err := pathSymbol(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if req.Halted == nil {
 		s.writeError(w, r, errField("halted", "is required"))
 		return
@@ -390,7 +395,19 @@ func (s *Server) listSecurityEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	f := store.SecurityEventFilter{Type: sanitize(q.Get("type"), 64), IP: sanitize(q.Get("ip"), 64)}
+	f := store.SecurityEventFilter{Type: q.Get("type"), IP: q.Get("ip")}
+	if f.Type != "" && !eventTypePattern.MatchString(f.Type) {
+		s.writeError(w, r, errField("type", "must be an event type such as failed_login_attempt"))
+		return
+	}
+	if f.IP != "" {
+		ip, err := netip.ParseAddr(f.IP)
+		if err != nil {
+			s.writeError(w, r, errField("ip", "must be an IPv4 or IPv6 address"))
+			return
+		}
+		f.IP = ip.WithZone("").Unmap().String()
+	}
 	if v := q.Get("user_id"); v != "" {
 		if f.UserID, err = strconv.ParseInt(v, 10, 64); err != nil || f.UserID < 1 {
 			s.writeError(w, r, errField("user_id", "must be a user id"))

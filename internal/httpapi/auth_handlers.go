@@ -35,9 +35,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.Username == "" || req.Password == "" || len(req.Username) > 64 || len(req.Password) > 1024 {
+	if req.Username == "" || req.Password == "" || len(req.Username) > maxUsernameLen ||
+		len(req.Password) > maxPasswordLen {
 		s.writeError(w, r, errBadRequest("invalid_credentials_format",
 			"username and password are required"))
+		return
+	}
+	if err := tooLong(lengthCheck{"totp_code", req.TOTPCode, maxCodeLen},
+		lengthCheck{"recovery_code", req.RecoveryCode, maxCodeLen}); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	t, err := s.Auth.Login(r.Context(), auth.LoginRequest{
@@ -59,6 +65,10 @@ type refreshRequest struct {
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	var req refreshRequest
 	if err := decode(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := tooLong(lengthCheck{"refresh_token", req.RefreshToken, maxTokenLen}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -152,6 +162,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := tooLong(lengthCheck{"current_password", req.CurrentPassword, maxPasswordLen},
+		lengthCheck{"new_password", req.NewPassword, maxPasswordLen}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := s.Auth.ChangePassword(r.Context(), s.Accounts, principal(r),
 		req.CurrentPassword, req.NewPassword); err != nil {
 		s.writeError(w, r, err)
@@ -187,6 +202,10 @@ type confirmResponse struct {
 func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request) {
 	var req confirmRequest
 	if err := decode(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := tooLong(lengthCheck{"code", req.Code, maxCodeLen}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -47,7 +47,11 @@ func (s *Server) marketBook(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	code := r.PathValue("symbol")
+	code, err := pathSymbol(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	_, in, err := s.Trading.Instrument(code)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -73,7 +77,11 @@ func (s *Server) marketTrades(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	code := r.PathValue("symbol")
+	code, err := pathSymbol(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if _, _, err := s.Trading.Instrument(code); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -140,7 +148,11 @@ func (s *Server) marketBars(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errField("from", "must be before to, at most 1000 intervals earlier"))
 		return
 	}
-	code := r.PathValue("symbol")
+	code, err := pathSymbol(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	_, in, err := s.Trading.Instrument(code)
 	if err != nil {
 		s.writeError(w, r, err)

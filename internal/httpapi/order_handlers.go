@@ -173,6 +173,10 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errField("status", "must be open or all"))
 		return
 	}
+	if f.Symbol != "" && !symbolPattern.MatchString(f.Symbol) {
+		s.writeError(w, r, errField("symbol", "must be a symbol such as AAPL"))
+		return
+	}
 	if f.ClientOrderID != "" && !clientOrderIDPattern.MatchString(f.ClientOrderID) {
 		s.writeError(w, r, errField("client_order_id", "must be 1 to 64 letters, digits or _ . : -"))
 		return
