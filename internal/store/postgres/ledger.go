@@ -66,12 +66,14 @@ func queueEntries(b *pgx.Batch, entries []store.LedgerEntry, now time.Time) erro
 }
 
 // sendBatch runs b as one transaction in a single round trip. pgx sends the
-// statements as one pipeline ended by a single Sync message, and PostgreSQL runs
-// everything before a Sync outside BEGIN as one implicit transaction: it commits
-// at the Sync when all statements succeeded and rolls back when one failed,
-// skipping the rest (PostgreSQL documentation, "Message Flow: Extended Query" and
-// "Pipelining"). No BEGIN and COMMIT round trips are needed; checks that must
-// undo a batch are therefore made on the server (see expect_rows).
+// statements as one pipeline ended by a single Sync message, and "if the client
+// has not issued an explicit BEGIN, then each Sync ordinarily causes an implicit
+// COMMIT if the preceding step(s) succeeded, or an implicit ROLLBACK if they
+// failed"; statements after a failed one are skipped (PostgreSQL documentation,
+// Frontend/Backend Protocol, Pipelining). So no BEGIN and COMMIT round trips are
+// needed, and checks that must undo a batch are made on the server (see
+// expect_rows). A batch must hold no command that cannot run in a transaction
+// block, which would commit on its own.
 func (s *Store) sendBatch(ctx context.Context, b *pgx.Batch) error {
 	if b.Len() == 0 {
 		return nil
