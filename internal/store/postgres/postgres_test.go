@@ -95,3 +95,47 @@ func BenchmarkCommitBatch(b *testing.B) {
 func BenchmarkCommitBatchParallel(b *testing.B) {
 	storetest.BenchCommitBatchParallel(b, newStore(b), 4)
 }
+
+// TestConcurrentMigrations migrates one fresh schema from several pools at once,
+// as processes starting together do: every migration must be applied once.
+func TestConcurrentMigrations(t *testing.T) {
+	url := databaseURL(t)
+	schema := createSchema(t, url)
+	stores := make([]*postgres.Store, 4)
+	for i := range stores {
+		cfg, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			t.Fatalf("parse database url: %v", err)
+		}
+		cfg.ConnConfig.RuntimeParams["search_path"] = schema
+		if stores[i], err = postgres.OpenConfig(t.Context(), cfg); err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		defer stores[i].Close()
+	}
+
+	errs := make(chan error, len(stores))
+	for _, s := range stores {
+		go func() { errs <- s.Migrate(t.Context()) }()
+	}
+	for range stores {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent migrate: %v", err)
+		}
+	}
+
+	conn, err := pgx.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(t.Context())
+	var total, distinct int
+	q := "SELECT count(*), count(DISTINCT version) FROM " +
+		pgx.Identifier{schema, "schema_migrations"}.Sanitize()
+	if err := conn.QueryRow(t.Context(), q).Scan(&total, &distinct); err != nil {
+		t.Fatalf("count migrations: %v", err)
+	}
+	if total == 0 || total != distinct {
+		t.Fatalf("schema_migrations holds %d rows for %d versions", total, distinct)
+	}
+}
