@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -136,8 +140,23 @@ func apiError(err error) *Error {
 		return &Error{Status: http.StatusConflict, Code: "conflict", Message: "already exists"}
 	case errors.Is(err, money.ErrOverflow):
 		return errBadRequest("overflow", "value too large")
+	case unreachable(err):
+		return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "the database did not answer; retry shortly", RetryAfter: time.Second}
 	}
 	return nil
+}
+
+// unreachable reports whether err is a backing service not answering (refused,
+// reset or closed connection, timeout) rather than a bug: a 503 with Retry-After
+// tells the client to come back, where a 500 would claim a defect. Drivers mark
+// errors raised before anything was sent with SafeToRetry.
+func unreachable(err error) bool {
+	var ne net.Error
+	var retry interface{ SafeToRetry() bool }
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, driver.ErrBadConn) || (errors.As(err, &retry) && retry.SafeToRetry())
 }
 
 // writeError answers with a JSON error. 5xx detail goes to the log only.
