@@ -104,28 +104,33 @@ func (a *Accounts) checkPassword(pw string, inputs ...string) error {
 }
 
 // ChangePassword checks the current password and the policy, stores the new hash and
-// revokes every session the user had: whoever knew the old password is out.
-func (s *Service) ChangePassword(ctx context.Context, a *Accounts, p Principal, current, next string) error {
+// revokes every session the user had: whoever knew the old password is out. The
+// caller goes on in a new session, whose tokens it returns; the token that made the
+// request dies with the others, since it may be the one a thief holds.
+func (s *Service) ChangePassword(ctx context.Context, a *Accounts, p Principal, current, next string) (Tokens, error) {
 	u, err := s.users.GetUser(ctx, p.UserID)
 	if err != nil {
-		return fmt.Errorf("change password: %w", err)
+		return Tokens{}, fmt.Errorf("change password: %w", err)
 	}
 	var cmpErr error
 	if err := s.withHashSlot(ctx, func() { cmpErr = s.hasher.Compare(u.PasswordHash, current) }); err != nil {
-		return err
+		return Tokens{}, err
 	}
 	if cmpErr != nil {
-		return &FieldError{"current_password", "mismatch", "is not your current password"}
+		return Tokens{}, &FieldError{"current_password", "mismatch", "is not your current password"}
 	}
 	if err := a.checkPassword(next, u.Username, u.Email); err != nil {
-		return err
+		return Tokens{}, err
 	}
 	hash, err := s.hasher.Hash(next)
 	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+		return Tokens{}, fmt.Errorf("hash password: %w", err)
 	}
 	if _, err := s.users.UpdateUser(ctx, u.ID, store.UserUpdate{PasswordHash: &hash}); err != nil {
-		return fmt.Errorf("change password: %w", err)
+		return Tokens{}, fmt.Errorf("change password: %w", err)
 	}
-	return s.RevokeSessions(ctx, u.ID)
+	if err := s.RevokeSessions(ctx, u.ID); err != nil {
+		return Tokens{}, err
+	}
+	return s.issue(ctx, u, "")
 }

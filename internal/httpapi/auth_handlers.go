@@ -167,13 +167,14 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.Auth.ChangePassword(r.Context(), s.Accounts, principal(r),
-		req.CurrentPassword, req.NewPassword); err != nil {
+	t, err := s.Auth.ChangePassword(r.Context(), s.Accounts, principal(r),
+		req.CurrentPassword, req.NewPassword)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	setSummary(r, "password changed; sessions revoked")
-	w.WriteHeader(http.StatusNoContent)
+	setSummary(r, "password changed; other sessions revoked")
+	writeJSON(w, http.StatusOK, tokens(t))
 }
 
 type enrollResponse struct {

@@ -13,6 +13,8 @@ import (
 func TestAccountChangesEndSessions(t *testing.T) {
 	v := apptest.Start(t, apptest.Options{})
 	admin := v.Admin()
+	// continued is the pair a password change hands its caller.
+	var continued pair
 	tests := []struct {
 		name     string
 		change   func(t *testing.T, id int64, p pair) (password string)
@@ -31,7 +33,7 @@ func TestAccountChangesEndSessions(t *testing.T) {
 		{"password change", func(t *testing.T, _ int64, p pair) string {
 			must(t, v.Do("POST", "/api/v1/me/password", p.Access, map[string]string{
 				"current_password": apptest.TraderPassword("pwchg1"),
-				"new_password":     "Quiet-lantern-harbour-93"}), 204)
+				"new_password":     "Quiet-lantern-harbour-93"}), 200).Decode(t, &continued)
 			return "Quiet-lantern-harbour-93"
 		}, true},
 	}
@@ -62,6 +64,11 @@ func TestAccountChangesEndSessions(t *testing.T) {
 			fresh := loginPair(t, v, name, newPW, nil)
 			must(t, v.Do("GET", "/api/v1/me", fresh.Access, nil), 200)
 			must(t, refresh(v, fresh.Refresh), 200)
+			if continued.Access != "" {
+				// The caller of a password change goes on in a new session.
+				must(t, v.Do("GET", "/api/v1/me", continued.Access, nil), 200)
+				must(t, refresh(v, continued.Refresh), 200)
+			}
 		})
 	}
 }

@@ -20,7 +20,7 @@ var bodies = map[string]struct {
 	"POST /api/v1/auth/register":                        {"201", registerRequest{}, userResponse{}, false},
 	"POST /api/v1/auth/logout":                          {"204", nil, nil, false},
 	"GET /api/v1/me":                                    {"200", nil, userResponse{}, false},
-	"POST /api/v1/me/password":                          {"204", passwordRequest{}, nil, false},
+	"POST /api/v1/me/password":                          {"200", passwordRequest{}, tokenResponse{}, false},
 	"POST /api/v1/me/mfa/totp":                          {"200", nil, enrollResponse{}, false},
 	"POST /api/v1/me/mfa/totp/confirm":                  {"200", confirmRequest{}, confirmResponse{}, false},
 	"GET /api/v1/symbols":                               {"200", nil, symbolResponse{}, true},
