@@ -115,3 +115,19 @@ func TestAdminUnlock(t *testing.T) {
 	failLogins(t, v, "ulla", 2)
 	v.Login("ulla", pw)
 }
+
+// TestLockoutLeavesSessionsAlone: a stranger who locks an account by guessing does
+// not log its owner out; only the next password login waits for the lock.
+func TestLockoutLeavesSessionsAlone(t *testing.T) {
+	v := apptest.Start(t, apptest.Options{Env: map[string]string{
+		"LOCKOUT_THRESHOLD": "3", "LOCKOUT_DURATION": "1h"}})
+	admin := v.Admin()
+	v.Trader(admin, "sam")
+	p := loginPair(t, v, "sam", apptest.TraderPassword("sam"), nil)
+	failLogins(t, v, "sam", 3)
+	v.Must(tryLogin(v, "sam", apptest.TraderPassword("sam"), nil), 401)
+	v.Must(v.Do("GET", "/api/v1/account", p.Access, nil), 200)
+	var next pair
+	v.Must(refresh(v, p.Refresh), 200).Decode(t, &next)
+	v.Must(v.Do("GET", "/api/v1/account", next.Access, nil), 200)
+}
