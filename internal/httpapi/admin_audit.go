@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -85,7 +86,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	records, err := s.AuditLog.ListAudit(r.Context(), f, p)
+	records, err := s.auditRecords(r.Context(), f, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -115,6 +116,29 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 				"bulk export of "+strconv.Itoa(len(records))+" audit records")
 		}
 	}
+}
+
+// storePage is the most records a store returns from one ListAudit call.
+const storePage = 500
+
+// auditRecords reads up to p.Limit records newest first, a store page at a time:
+// the stores cap one call at storePage, which would cut an export short.
+func (s *Server) auditRecords(ctx context.Context, f store.AuditFilter, p store.Page) (
+	[]store.AuditRecord, error) {
+	var out []store.AuditRecord
+	for len(out) < p.Limit {
+		page := store.Page{Before: p.Before, Limit: min(storePage, p.Limit-len(out))}
+		records, err := s.AuditLog.ListAudit(ctx, f, page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, records...)
+		if len(records) < page.Limit {
+			break
+		}
+		p.Before = records[len(records)-1].ID
+	}
+	return out, nil
 }
 
 func (s *Server) exportCSV(w http.ResponseWriter, records []store.AuditRecord) {
