@@ -131,9 +131,12 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.startAudit(ctx); err != nil {
 		return err
 	}
+	if err := a.openRedis(ctx); err != nil {
+		return err
+	}
 	a.Auth = auth.New(auth.Deps{
 		Users: a.Store, Sessions: a.Store, Ring: a.Ring, Hasher: hasher, Events: a.Events,
-		MFA: a.Store, Sealer: sealer, Clock: a.clock, Logger: a.Log,
+		MFA: a.Store, Sealer: sealer, Clock: a.clock, Logger: a.Log, Failures: a.failureCounter(),
 	}, auth.Config{
 		RefreshTTL: cfg.RefreshTokenTTL, MFARequiredRoles: cfg.MFARequiredRoles,
 		Lockout: auth.LockoutPolicy{Threshold: cfg.LockoutThreshold, Window: cfg.LockoutWindow,

@@ -98,7 +98,7 @@ func protectionOptions(cfg config.Config) httpapi.Protection {
 // unreachable server is logged, not fatal: the limiter's failure policy covers it,
 // and the process recovers by itself when Redis comes back.
 func (a *App) openRedis(ctx context.Context) error {
-	if a.Config.RedisURL == "" {
+	if a.Config.RedisURL == "" || a.Redis != nil {
 		return nil
 	}
 	opts, err := redis.ParseURL(a.Config.RedisURL)
