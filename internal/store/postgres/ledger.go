@@ -34,18 +34,27 @@ func queueEntries(b *pgx.Batch, entries []store.LedgerEntry, now time.Time) erro
 		return err
 	}
 
-	if len(deltas) > 0 {
-		users := make([]int64, len(deltas))
-		assets := make([]string, len(deltas))
-		totals := make([]int64, len(deltas))
-		reserved := make([]int64, len(deltas))
-		for i, d := range deltas {
-			users[i], assets[i], totals[i], reserved[i] = d.userID, d.asset, d.total, d.reserved
-		}
-		b.Queue(qEnsureBalances, users, assets)
-		b.Queue(qLockBalances, users, assets)
-		b.Queue(qAddToBalances, users, assets, totals, reserved)
+	queueBalances(b, deltas)
+	queueLedgerRows(b, entries, now)
+	return nil
+}
+
+// queueBalances queues the three statements that apply deltas (see qEnsureBalances).
+func queueBalances(b *pgx.Batch, deltas []balanceDelta) {
+	users := make([]int64, len(deltas))
+	assets := make([]string, len(deltas))
+	totals := make([]int64, len(deltas))
+	reserved := make([]int64, len(deltas))
+	for i, d := range deltas {
+		users[i], assets[i], totals[i], reserved[i] = d.userID, d.asset, d.total, d.reserved
 	}
+	b.Queue(qEnsureBalances, users, assets)
+	b.Queue(qLockBalances, users, assets)
+	b.Queue(qAddToBalances, users, assets, totals, reserved)
+}
+
+// queueLedgerRows queues the insert of entries; now stamps those without a time.
+func queueLedgerRows(b *pgx.Batch, entries []store.LedgerEntry, now time.Time) {
 
 	n := len(entries)
 	var (
@@ -62,7 +71,6 @@ func queueEntries(b *pgx.Batch, entries []store.LedgerEntry, now time.Time) erro
 	}
 	b.Queue(qInsertLedgerEntries, users, assets, kinds, amounts, reserved, orders, trades,
 		reasons, created)
-	return nil
 }
 
 // sendBatch runs b as one transaction in a single round trip. pgx sends the

@@ -13,9 +13,9 @@ import (
 )
 
 // CommitBatch writes new orders, order updates, trades and ledger entries in one
-// transaction, sent to the server in one round trip (see sendBatch). Any failure, such as a
-// taken client order id (ErrConflict) or a balance that would go negative
-// (ErrInsufficient), leaves nothing written.
+// transaction, sent to the server in one round trip (see sendBatch). Any
+// failure, such as a taken client order id (ErrConflict) or a balance that would
+// go negative (ErrInsufficient), leaves nothing written.
 func (s *Store) CommitBatch(ctx context.Context, batch *store.Batch) error {
 	now := stamp(time.Time{})
 	var b pgx.Batch
