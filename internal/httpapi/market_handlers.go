@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -158,12 +159,42 @@ func (s *Server) marketBars(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	trades, err := s.Store.TradesBetween(r.Context(), code, from, to, maxBarTrades)
+	bars, err := s.bars(r.Context(), code, from, to, d)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, listResponse[barResponse]{Items: barsJSON(in, market.Bars(trades, d))})
+	writeJSON(w, http.StatusOK, listResponse[barResponse]{Items: barsJSON(in, bars)})
+}
+
+// barPage is how many trades one store read brings.
+const barPage = 5000
+
+// bars aggregates [from, to) page by page. Pages advance by time; the trades that
+// share the boundary's timestamp come again and are skipped by id.
+func (s *Server) bars(ctx context.Context, code string, from, to time.Time, d time.Duration) ([]market.Bar, error) {
+	var bars []market.Bar
+	var lastID int64
+	for read := 0; read < maxBarTrades; {
+		page, err := s.Store.TradesBetween(ctx, code, from, to, barPage)
+		if err != nil {
+			return nil, err
+		}
+		fresh := page[:0:0]
+		for _, t := range page {
+			if t.ID > lastID || !t.ExecutedAt.Equal(from) {
+				fresh = append(fresh, t)
+			}
+		}
+		bars = market.AddTrades(bars, fresh, d)
+		read += len(page)
+		if len(page) < barPage || len(fresh) == 0 {
+			return bars, nil
+		}
+		last := page[len(page)-1]
+		from, lastID = last.ExecutedAt, last.ID
+	}
+	return bars, nil
 }
 
 func barsJSON(in money.Instrument, bars []market.Bar) []barResponse {

@@ -42,7 +42,12 @@ type Bar struct {
 // Bars aggregates trades, oldest first, into bars aligned to UTC multiples of
 // interval. Intervals without trades are left out rather than invented.
 func Bars(trades []store.Trade, interval time.Duration) []Bar {
-	var bars []Bar
+	return AddTrades(nil, trades, interval)
+}
+
+// AddTrades extends bars with more trades, oldest first, so a long range can be
+// aggregated page by page without holding every trade at once.
+func AddTrades(bars []Bar, trades []store.Trade, interval time.Duration) []Bar {
 	for _, t := range trades {
 		start := t.ExecutedAt.UTC().Truncate(interval)
 		n := len(bars)

@@ -131,7 +131,7 @@ type SessionStore interface {
 	// DenyAccessToken stores a revoked access token id until it would expire anyway.
 	DenyAccessToken(ctx context.Context, jti string, expiresAt time.Time) error
 	IsAccessTokenDenied(ctx context.Context, jti string) (bool, error)
-	// SessionsRevokedAfter returns when all of a user's sessions were last revoked;
+	// SessionsRevokedAt returns when all of a user's sessions were last revoked;
 	// access tokens issued before it no longer count. Zero when never.
 	SessionsRevokedAt(ctx context.Context, userID int64) (time.Time, error)
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error) // oldest first
