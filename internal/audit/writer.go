@@ -188,6 +188,15 @@ func New(ctx context.Context, st store.AuditStore, opts Options) (*Writer, error
 	if err != nil {
 		return nil, fmt.Errorf("new audit writer: %w", err)
 	}
+	// Partitions before the first record: one written while the partition of
+	// its day is being created from the default partition fails (PostgreSQL
+	// rechecks the default's constraint), which would refuse state changes at
+	// the very start of a venue on a fresh database.
+	if p, ok := st.(store.AuditPartitioner); ok {
+		if err := p.EnsureAuditPartitions(ctx, opts.Clock()); err != nil {
+			opts.Logger.Error("audit partition upkeep failed", "error", err)
+		}
+	}
 	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w := &Writer{
 		st: st, opts: opts, log: opts.Logger, queue: make(chan Record, opts.QueueSize),
