@@ -49,6 +49,7 @@ func TestAuditDatabaseOutage(t *testing.T) {
 		wg.Go(func() { o.worker(w, stop) })
 	}
 	time.Sleep(time.Second)
+	o.cutStart = time.Now()
 	proxy.Cut()
 	o.cutAt = time.Now()
 	outageStats := o.duringOutage(t, v, 2500*time.Millisecond)
@@ -133,8 +134,9 @@ type outageLoad struct {
 	admin  string
 	token  string
 	trader int64
-	// cutAt and restoreAt bound the outage; workers do not read them.
-	cutAt, restoreAt time.Time
+	// The cut runs from cutStart to cutAt; the outage from cutAt to restoreAt.
+	// Workers do not read these.
+	cutStart, cutAt, restoreAt time.Time
 
 	mu        sync.Mutex
 	clientIDs map[string]answer // by client_order_id
@@ -308,10 +310,12 @@ func (o *outageLoad) checkNothingDoneUnrecorded(t *testing.T, dbURL string) {
 			a := answered[key]
 			switch {
 			case a.status == 200 || a.status == 201:
-			case a.sent.Before(o.cutAt) && a.done.After(o.cutAt):
+			case a.sent.Before(o.cutAt) && a.done.After(o.cutStart):
 				t.Logf("%s %q was in flight at the cut: committed, answered %d", what, key, a.status)
 			default:
-				t.Errorf("%s %q is in the database but was answered %d", what, key, a.status)
+				t.Errorf("%s %q is in the database but was answered %d (sent %v, answered %v "+
+					"after the cut; restored %v after it)", what, key, a.status, a.sent.Sub(o.cutAt),
+					a.done.Sub(o.cutAt), o.restoreAt.Sub(o.cutAt))
 			}
 		}
 		done := 0
