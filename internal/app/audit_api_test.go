@@ -299,6 +299,7 @@ func TestAuditAPIAccess(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	c.closeIdle()
 	waitAudit(t, v)
 	// The stores return 500 records a call: the export must page through them.
 	r := v.Must(v.Do("GET", "/api/v1/admin/audit?format=csv&limit=1000", a.admin, nil), 200)

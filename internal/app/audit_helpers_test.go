@@ -46,6 +46,11 @@ func newLoadClient(base string) *loadClient {
 
 func (c *loadClient) setBase(base string) { c.base.Store(&base) }
 
+// closeIdle closes the client's idle connections. A graceful shutdown waits
+// up to 5 s for a connection that never sent a request (net/http counts it
+// idle only then), and the transport may hold such a spare one.
+func (c *loadClient) closeIdle() { c.client.CloseIdleConnections() }
+
 // send issues one request; body is nil or a value sent as JSON. It returns the
 // status and body, and ok false when no answer came.
 func (c *loadClient) send(method, path string, headers map[string]string, body any) (int, []byte, bool) {

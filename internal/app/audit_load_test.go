@@ -44,9 +44,11 @@ func TestAuditLoadWithRestart(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	beforeRestart := c.count()
+	c.closeIdle()
 	v.Restart()
 	c.setBase(v.URL)
 	wg.Wait()
+	c.closeIdle()
 	v.Stop()
 
 	answers := c.answers()

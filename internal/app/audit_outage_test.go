@@ -60,6 +60,7 @@ func TestAuditDatabaseOutage(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	head := waitAudit(t, v)
+	o.c.closeIdle()
 	v.Stop()
 	t.Logf("outage: %+v; state changes accepted again %v after the proxy came back",
 		outageStats, recovered)
