@@ -66,7 +66,7 @@ func trade(svc *trading.Service, user int64, rng *rand.Rand, n int) error {
 		}
 		req := trading.PlaceRequest{UserID: user, Symbol: "AAPL", Side: trading.SideBuy,
 			Type: trading.TypeLimit, Price: 9900 + rng.Int64N(200), Quantity: 1 + rng.Int64N(20),
-			STP: []string{trading.ExpireTaker, trading.ExpireMaker, trading.ExpireBoth}[rng.IntN(3)],
+			STP:         []string{trading.ExpireTaker, trading.ExpireMaker, trading.ExpireBoth}[rng.IntN(3)],
 			TimeInForce: []string{trading.GTC, trading.GTC, trading.IOC, trading.FOK}[rng.IntN(4)]}
 		if rng.IntN(2) == 0 {
 			req.Side = trading.SideSell
