@@ -277,7 +277,7 @@ func runDeposit(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return withStore(ctx, stderr, func(cfg config.Config, st store.Store) error {
 		// A running server keeps balances in memory: changing them behind its back
 		// would let it spend money that is gone. Only run while no server owns them.
-		release, err := app.TryOwner(ctx, cfg.DatabaseURL)
+		release, err := app.TryOwner(ctx, cfg.OwnerLockURL())
 		if errors.Is(err, app.ErrOwned) {
 			return errors.New("a server is running on this database: use " +
 				"POST /api/v1/admin/accounts/{user_id}/deposits (or /withdrawals) instead")

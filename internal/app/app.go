@@ -234,6 +234,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Ring.Run(bg, func(err error) { a.Log.Error("key ring refresh", "error", err) })
 	go a.prune(bg)
 	go a.watchSymbols(bg, 5*time.Second)
+	go a.Trading.Run(bg)
 	if err := a.serveMetrics(bg); err != nil {
 		return err
 	}

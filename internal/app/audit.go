@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/octopus-venue/octopus/internal/audit"
@@ -68,7 +69,7 @@ func (a *App) auditObserver() func(context.Context, httpapi.RequestInfo) {
 	return func(_ context.Context, i httpapi.RequestInfo) {
 		r := audit.Request{Time: i.Time, RequestID: i.RequestID, UserID: i.UserID,
 			APIKeyID: i.APIKeyID, Role: i.Role, ClientIP: i.ClientIP, Method: i.Method,
-			Route: i.Route, Path: i.Path, Status: i.Status, Latency: i.Latency,
+			Route: i.Route, Path: a.auditPath(i.Route, i.Path), Status: i.Status, Latency: i.Latency,
 			UserAgent: i.UserAgent, Summary: i.Summary}
 		a.Audit.Observe(r)
 		if forward {
@@ -78,6 +79,23 @@ func (a *App) auditObserver() func(context.Context, httpapi.RequestInfo) {
 					"user_id": strconv.FormatInt(i.UserID, 10), "status": strconv.Itoa(i.Status)}})
 		}
 	}
+}
+
+// apiKeyRoute is the route whose path carries an API key id.
+const apiKeyRoute = "DELETE /api/v1/api-keys/{id}"
+
+// auditPath keeps API key ids out of the trail in readable form: the id in the path
+// is replaced by its keyed hash, the same one the api_key_id column holds, so an
+// admin can still search for it.
+func (a *App) auditPath(route, path string) string {
+	if route != apiKeyRoute {
+		return path
+	}
+	i := strings.LastIndexByte(path, '/')
+	if i < 0 || i == len(path)-1 {
+		return path
+	}
+	return path[:i+1] + a.AuditHasher.Hash(path[i+1:])
 }
 
 func digestEvent(d audit.Digest) siem.Event {

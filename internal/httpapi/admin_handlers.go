@@ -359,7 +359,7 @@ func (s *Server) moveFunds(w http.ResponseWriter, r *http.Request, sign int64) {
 	}
 	e := store.LedgerEntry{UserID: userID, Asset: req.Asset, Kind: kind, Amount: sign * amount,
 		Reason: reason, CreatedAt: s.Clock().UTC()}
-	if err := s.Trading.Ledger().Post(r.Context(), s.Store, []store.LedgerEntry{e}); err != nil {
+	if err := s.Trading.PostEntries(r.Context(), s.Store, []store.LedgerEntry{e}); err != nil {
 		if errors.Is(err, store.ErrInsufficient) {
 			err = errInsufficient
 		}

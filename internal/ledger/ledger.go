@@ -37,6 +37,18 @@ func New(balances []store.Balance) *Ledger {
 	return l
 }
 
+// Reset replaces every balance with the given ones, as reloaded from the store after
+// a commit whose outcome was unknown.
+func (l *Ledger) Reset(balances []store.Balance) {
+	next := make(map[account]store.Balance, len(balances))
+	for _, b := range balances {
+		next[account{b.UserID, b.Asset}] = b
+	}
+	l.mu.Lock()
+	l.bal = next
+	l.mu.Unlock()
+}
+
 // Apply applies entries atomically: either every entry or none.
 func (l *Ledger) Apply(entries []store.LedgerEntry) error {
 	l.mu.Lock()

@@ -77,6 +77,9 @@ func (s *Service) PlaceOrder(ctx context.Context, req PlaceRequest) (Placed, err
 	if seq.halted.Load() {
 		return Placed{}, ErrHalted
 	}
+	if s.dirty.Load() {
+		return Placed{}, ErrUnavailable
+	}
 	o.ID = s.nextOrderID()
 	o.CreatedAt = s.opts.Clock().UTC()
 	o.UpdatedAt = o.CreatedAt
@@ -122,6 +125,9 @@ func (s *Service) CancelOrder(ctx context.Context, user, id int64) (store.Order,
 	seq, err := s.sequencer(o.Symbol)
 	if err != nil {
 		return store.Order{}, err
+	}
+	if s.dirty.Load() {
+		return store.Order{}, ErrUnavailable
 	}
 	r, err := s.send(ctx, seq, &command{
 		kind: cmdCancel, userID: user, orderID: id, done: make(chan reply, 1),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,9 @@ type sequencer struct {
 	open   map[int64]*store.Order
 	in     chan *command
 	halted atomic.Bool
+	// mu is held while a batch is processed, so a resync can stop the sequencer
+	// between batches.
+	mu sync.Mutex
 
 	result engine.Result
 	// per batch
@@ -131,6 +135,15 @@ func (q *sequencer) run() {
 // process matches a batch of commands, commits everything they changed in one
 // transaction and only then answers them.
 func (q *sequencer) process(cmds []*command) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.svc.Consistent() {
+		// The book may hold uncommitted state: answer nothing from it until resync.
+		for _, c := range cmds {
+			c.done <- reply{err: ErrUnavailable}
+		}
+		return
+	}
 	start := time.Now()
 	q.batch = store.Batch{}
 	clear(q.newIndex)
@@ -194,22 +207,15 @@ func (q *sequencer) adoptNewOrders() {
 	}
 }
 
-// recover puts memory back in line with the store after a failed commit: the ledger
-// entries are reverted and the book is rebuilt from the committed open orders.
+// recover undoes a batch whose commit failed. The entries are reverted, but the
+// commit may in fact have landed (a connection that broke after COMMIT), so the
+// service is marked dirty and resynchronises books and balances from the store
+// before it takes another change.
 func (q *sequencer) recover(cause error) {
 	q.svc.log.Error("batch commit failed", "symbol", q.sym.Code, "error", cause,
 		"orders", len(q.batch.NewOrders), "trades", len(q.batch.Trades))
 	q.svc.ledger.Revert(q.batch.Entries)
-	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
-	defer cancel()
-	if err := q.rebuild(ctx); err != nil {
-		// The store is down; keep the book empty of uncommitted state and halt entry
-		// until an operator restarts or the store answers a later rebuild.
-		q.svc.log.Error("rebuild after failed commit", "symbol", q.sym.Code, "error", err)
-		q.book = engine.NewBook()
-		q.open = map[int64]*store.Order{}
-		q.halted.Store(true)
-	}
+	q.svc.markDirty(cause)
 }
 
 func (q *sequencer) depth(n int) Depth {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -79,6 +80,11 @@ type Service struct {
 
 	claimsMu sync.Mutex
 	claims   map[claimKey]chan struct{}
+
+	// dirty is set when a commit's outcome is unknown (the database failed mid-way):
+	// memory may then disagree with the store, so every state change is refused
+	// until Run has reloaded balances and books from the store.
+	dirty atomic.Bool
 }
 
 type claimKey struct {
@@ -131,8 +137,87 @@ func New(ctx context.Context, st Store, opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Ledger exposes the in-memory balances, which deposits post through.
+// Ledger exposes the in-memory balances.
 func (s *Service) Ledger() *ledger.Ledger { return s.ledger }
+
+// PostEntries applies deposits and withdrawals to memory and the store together. A
+// store failure leaves the outcome unknown (the commit may have landed), so the
+// service resynchronises from the store before it takes another change.
+func (s *Service) PostEntries(ctx context.Context, w ledger.EntryWriter, entries []store.LedgerEntry) error {
+	if s.dirty.Load() {
+		return ErrUnavailable
+	}
+	err := s.ledger.Post(ctx, w, entries)
+	if err != nil && !errors.Is(err, ledger.ErrInsufficientFunds) {
+		s.markDirty(err)
+		if !errors.Is(err, store.ErrInsufficient) {
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+	}
+	return err
+}
+
+// Consistent reports whether memory is known to match the store.
+func (s *Service) Consistent() bool { return !s.dirty.Load() }
+
+func (s *Service) markDirty(cause error) {
+	if !s.dirty.Swap(true) {
+		s.log.Error("memory may differ from the store; refusing changes until resynchronised",
+			"error", cause)
+	}
+}
+
+// Run resynchronises memory with the store whenever a commit's outcome was unknown,
+// retrying until the store answers. It returns when ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !s.dirty.Load() {
+			continue
+		}
+		if err := s.resync(ctx); err != nil {
+			s.log.Warn("resynchronise with the store", "error", err)
+			continue
+		}
+		s.log.Info("resynchronised with the store; taking changes again")
+	}
+}
+
+// resync stops every sequencer between batches, reloads all balances and rebuilds
+// every book from the committed state, then lets them go on.
+func (s *Service) resync(ctx context.Context) error {
+	s.mu.RLock()
+	seqs := make([]*sequencer, 0, len(s.seqs))
+	for _, q := range s.seqs {
+		seqs = append(seqs, q)
+	}
+	s.mu.RUnlock()
+	sort.Slice(seqs, func(i, j int) bool { return seqs[i].sym.Code < seqs[j].sym.Code })
+	for _, q := range seqs {
+		q.mu.Lock()
+		defer q.mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(ctx, commitTimeout)
+	defer cancel()
+	balances, err := s.store.AllBalances(ctx)
+	if err != nil {
+		return fmt.Errorf("reload balances: %w", err)
+	}
+	for _, q := range seqs {
+		if err := q.rebuild(ctx); err != nil {
+			return err
+		}
+	}
+	s.ledger.Reset(balances)
+	s.dirty.Store(false)
+	return nil
+}
 
 // AddSymbol starts the sequencer of a symbol, rebuilding its book from open orders.
 func (s *Service) AddSymbol(ctx context.Context, sym store.Symbol) error {
