@@ -32,6 +32,13 @@ fuzz ./internal/replay FuzzParseMessage
 fuzz ./internal/clientip FuzzClientIP
 fuzz ./internal/auth/apikey FuzzParse
 fuzz ./internal/siem FuzzFormatRFC5424
+fuzz ./internal/httpapi FuzzDecodeBytes
+fuzz ./internal/httpapi FuzzOrderCreate
+fuzz ./internal/httpapi FuzzLogin
+fuzz ./internal/httpapi FuzzAdmin
+
+echo "== deployment files and the binary as the image runs it"
+bash scripts/check-deploy.sh
 
 if [ -f scripts/ci-promtool.sh ]; then
   echo "== promtool"
