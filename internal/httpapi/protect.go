@@ -215,6 +215,8 @@ func (s *Server) protect(next http.Handler) http.Handler {
 			return
 		}
 		_, pattern := s.mux.Handler(r)
+		// Refusals below are reported under the route they were meant for.
+		state(r.Context()).route = pattern
 		key := ip.String()
 		opts := &s.opts.Protection
 		if !s.allow(w, r, ip, opts.IPRule, key, routeCost(pattern, r)) {
