@@ -120,6 +120,10 @@ func apiError(err error) *Error {
 	case errors.Is(err, auth.ErrMFANotEnrolled):
 		return &Error{Status: http.StatusConflict, Code: "mfa_not_enrolled",
 			Message: "start enrollment first"}
+	case errors.Is(err, trading.ErrSupplyLimit):
+		return &Error{Status: http.StatusBadRequest, Code: "supply_limit",
+			Message: "the deposit would exceed the venue's limit for this asset",
+			Fields: map[string]string{"amount": "is too large"}}
 	case errors.Is(err, trading.ErrInsufficientFunds):
 		return &Error{Status: http.StatusBadRequest, Code: "insufficient_funds",
 			Message: "insufficient available balance"}

@@ -90,7 +90,7 @@ func benchPlace(b *testing.B, st benchStore) {
 		ids[i] = u.ID
 		for _, asset := range []string{"USD", "AAPL"} {
 			if err := st.ApplyEntries(ctx, []store.LedgerEntry{{UserID: u.ID, Asset: asset,
-				Kind: store.EntryDeposit, Amount: 1 << 60, Reason: "bench"}}); err != nil {
+				Kind: store.EntryDeposit, Amount: 1 << 50, Reason: "bench"}}); err != nil {
 				b.Fatal(err)
 			}
 		}

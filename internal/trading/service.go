@@ -81,6 +81,9 @@ type Service struct {
 	claimsMu sync.Mutex
 	claims   map[claimKey]chan struct{}
 
+	// postMu serialises deposits and withdrawals, for the supply check.
+	postMu sync.Mutex
+
 	// dirty is set when a commit's outcome is unknown (the database failed mid-way):
 	// memory may then disagree with the store, so every state change is refused
 	// until Run has reloaded balances and books from the store.
@@ -140,21 +143,61 @@ func New(ctx context.Context, st Store, opts Options) (*Service, error) {
 // Ledger exposes the in-memory balances.
 func (s *Service) Ledger() *ledger.Ledger { return s.ledger }
 
-// PostEntries applies deposits and withdrawals to memory and the store together. A
-// store failure leaves the outcome unknown (the commit may have landed), so the
-// service resynchronises from the store before it takes another change.
+// MaxSupply bounds the total of any asset across all accounts. Trading moves amounts
+// between accounts and never creates them, so with deposits held under this cap no
+// balance, reservation or settlement can ever overflow an int64.
+const MaxSupply int64 = 4_000_000_000 * 100_000_000 // 4 billion units
+
+// ErrSupplyLimit is a deposit that would lift an asset's total over MaxSupply.
+var ErrSupplyLimit = errors.New("deposit would exceed the venue's supply limit for this asset")
+
+// PostEntries applies deposits and withdrawals to memory and the store together.
+// Memory refuses first (insufficient funds, the supply limit) and nothing is stored.
+// A store failure leaves the outcome unknown (the commit may have landed), so the
+// service then resynchronises from the store before it takes another change.
 func (s *Service) PostEntries(ctx context.Context, w ledger.EntryWriter, entries []store.LedgerEntry) error {
+	s.postMu.Lock()
+	defer s.postMu.Unlock()
 	if s.dirty.Load() {
 		return ErrUnavailable
 	}
-	err := s.ledger.Post(ctx, w, entries)
-	if err != nil && !errors.Is(err, ledger.ErrInsufficientFunds) {
+	if err := s.checkSupply(entries); err != nil {
+		return err
+	}
+	if err := s.ledger.Apply(entries); err != nil {
+		return err
+	}
+	if err := w.ApplyEntries(ctx, entries); err != nil {
+		s.ledger.Revert(entries)
 		s.markDirty(err)
-		if !errors.Is(err, store.ErrInsufficient) {
-			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// checkSupply refuses entries that would lift an asset's total over MaxSupply.
+// Deposits are serialised by postMu, and trades never change totals, so the check
+// cannot race with another increase.
+func (s *Service) checkSupply(entries []store.LedgerEntry) error {
+	add := map[string]int64{}
+	for _, e := range entries {
+		if e.Amount > 0 {
+			if e.Amount > MaxSupply {
+				return ErrSupplyLimit
+			}
+			add[e.Asset] += e.Amount
 		}
 	}
-	return err
+	if len(add) == 0 {
+		return nil
+	}
+	totals := s.ledger.Totals()
+	for asset, n := range add {
+		if n > MaxSupply || totals[asset].Total > MaxSupply-n {
+			return ErrSupplyLimit
+		}
+	}
+	return nil
 }
 
 // Consistent reports whether memory is known to match the store.

@@ -166,3 +166,33 @@ func TestMarketBuyBoundedByFunds(t *testing.T) {
 		t.Fatalf("buyer USD %s/%s", total, reserved)
 	}
 }
+
+// TestSupplyLimitKeepsSettlementFromOverflowing: deposits stop at MaxSupply per
+// asset, so a credit from a trade can never overflow a balance.
+func TestSupplyLimitKeepsSettlementFromOverflowing(t *testing.T) {
+	v := newVenue(t)
+	rich := v.user("rich", nil)
+	post := func(user int64, asset string, amount int64) error {
+		return v.svc.PostEntries(context.Background(), v.store, []store.LedgerEntry{{UserID: user,
+			Asset: asset, Kind: store.EntryDeposit, Amount: amount, Reason: "test"}})
+	}
+	if err := post(rich, "USD", trading.MaxSupply-100); err != nil {
+		t.Fatal(err)
+	}
+	other := v.user("other", map[string]string{"AAPL": "1"})
+	if err := post(other, "USD", 101); !errors.Is(err, trading.ErrSupplyLimit) {
+		t.Fatalf("deposit over the supply limit: %v", err)
+	}
+	if !v.svc.Consistent() {
+		t.Fatal("a refused deposit made the service resynchronise")
+	}
+	if err := post(other, "USD", 100); err != nil {
+		t.Fatalf("deposit up to the limit: %v", err)
+	}
+	// The richest account sells to a buyer: its credit stays within int64.
+	v.place(limit(other, trading.SideSell, 100, 1))
+	buy := v.place(limit(rich, trading.SideBuy, 100, 1))
+	if buy.Status != store.StatusFilled || !v.svc.Consistent() {
+		t.Fatalf("trade near the limit: %s", describe(buy))
+	}
+}
