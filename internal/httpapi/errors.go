@@ -123,7 +123,7 @@ func apiError(err error) *Error {
 	case errors.Is(err, trading.ErrSupplyLimit):
 		return &Error{Status: http.StatusBadRequest, Code: "supply_limit",
 			Message: "the deposit would exceed the venue's limit for this asset",
-			Fields: map[string]string{"amount": "is too large"}}
+			Fields:  map[string]string{"amount": "is too large"}}
 	case errors.Is(err, trading.ErrInsufficientFunds):
 		return &Error{Status: http.StatusBadRequest, Code: "insufficient_funds",
 			Message: "insufficient available balance"}
