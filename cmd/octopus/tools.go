@@ -17,6 +17,7 @@ import (
 	"github.com/octopus-venue/octopus/internal/app"
 	"github.com/octopus-venue/octopus/internal/auth"
 	"github.com/octopus-venue/octopus/internal/config"
+	"github.com/octopus-venue/octopus/internal/market"
 	"github.com/octopus-venue/octopus/internal/money"
 	"github.com/octopus-venue/octopus/internal/rbac"
 	"github.com/octopus-venue/octopus/internal/store"
@@ -231,19 +232,11 @@ func runSymbol(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *base == "" {
 			*base = *code
 		}
+		sym, err := market.NewSymbol(*code, *base, *quote, *tick, *lot, time.Now().Truncate(time.Microsecond))
+		if err != nil {
+			return usageError{err.Error()}
+		}
 		return withStore(ctx, stderr, func(_ config.Config, st store.Store) error {
-			sym := store.Symbol{Code: *code, BaseAsset: *base, QuoteAsset: *quote,
-				CreatedAt: time.Now().UTC()}
-			var err error
-			if sym.TickSize, err = money.ParsePositive(*tick); err != nil {
-				return usageError{"--tick-size: " + err.Error()}
-			}
-			if sym.LotSize, err = money.ParsePositive(*lot); err != nil {
-				return usageError{"--lot-size: " + err.Error()}
-			}
-			if err := (money.Instrument{TickSize: sym.TickSize, LotSize: sym.LotSize}).Validate(); err != nil {
-				return usageError{err.Error()}
-			}
 			if err := st.CreateSymbol(ctx, &sym); err != nil {
 				return err
 			}

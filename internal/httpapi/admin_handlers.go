@@ -4,19 +4,14 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
-	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/octopus-venue/octopus/internal/auth"
+	"github.com/octopus-venue/octopus/internal/market"
 	"github.com/octopus-venue/octopus/internal/money"
 	"github.com/octopus-venue/octopus/internal/rbac"
 	"github.com/octopus-venue/octopus/internal/store"
-)
-
-var (
-	symbolPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,11}$`)
-	assetPattern  = regexp.MustCompile(`^[A-Z][A-Z0-9]{1,11}$`)
 )
 
 type symbolRequest struct {
@@ -52,12 +47,11 @@ func (s *Server) createSymbol(w http.ResponseWriter, r *http.Request) {
 	if req.QuoteAsset == "" {
 		req.QuoteAsset = "USD"
 	}
-	sym, err := parseSymbol(req)
+	sym, err := parseSymbol(req, s.Clock().Truncate(time.Microsecond))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	sym.CreatedAt = s.Clock().UTC()
 	if err := s.Store.CreateSymbol(r.Context(), &sym); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -70,30 +64,14 @@ func (s *Server) createSymbol(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, symbolJSON(sym))
 }
 
-func parseSymbol(req symbolRequest) (store.Symbol, error) {
-	sym := store.Symbol{Code: req.Symbol, BaseAsset: req.BaseAsset, QuoteAsset: req.QuoteAsset}
-	switch {
-	case !symbolPattern.MatchString(req.Symbol):
-		return sym, errField("symbol", "must be 1 to 12 upper-case letters or digits, starting with a letter")
-	case !assetPattern.MatchString(req.BaseAsset):
-		return sym, errField("base_asset", "must be 2 to 12 upper-case letters or digits")
-	case !assetPattern.MatchString(req.QuoteAsset):
-		return sym, errField("quote_asset", "must be 2 to 12 upper-case letters or digits")
-	case req.BaseAsset == req.QuoteAsset:
-		return sym, errField("quote_asset", "must differ from base_asset")
+func parseSymbol(req symbolRequest, now time.Time) (store.Symbol, error) {
+	sym, err := market.NewSymbol(req.Symbol, req.BaseAsset, req.QuoteAsset, req.TickSize,
+		req.LotSize, now)
+	var se *market.SymbolError
+	if errors.As(err, &se) {
+		return sym, errField(se.Field, se.Message)
 	}
-	var err error
-	if sym.TickSize, err = money.ParsePositive(req.TickSize); err != nil {
-		return sym, errField("tick_size", "must be a positive decimal with at most 8 decimals")
-	}
-	if sym.LotSize, err = money.ParsePositive(req.LotSize); err != nil {
-		return sym, errField("lot_size", "must be a positive decimal with at most 8 decimals")
-	}
-	in := money.Instrument{TickSize: sym.TickSize, LotSize: sym.LotSize}
-	if err := in.Validate(); err != nil {
-		return sym, errField("tick_size", "and lot_size together may have at most 8 decimals")
-	}
-	return sym, nil
+	return sym, err
 }
 
 func (s *Server) listSymbols(w http.ResponseWriter, r *http.Request) {
@@ -342,7 +320,7 @@ func (s *Server) moveFunds(w http.ResponseWriter, r *http.Request, sign int64) {
 	}
 	reason := sanitize(req.Reason, 200)
 	switch {
-	case !assetPattern.MatchString(req.Asset):
+	case !market.ValidAsset(req.Asset):
 		s.writeError(w, r, errField("asset", "must be 2 to 12 upper-case letters or digits"))
 		return
 	case reason == "":

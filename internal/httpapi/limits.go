@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 
+	"github.com/octopus-venue/octopus/internal/market"
 	"github.com/octopus-venue/octopus/internal/trading"
 )
 
@@ -41,7 +42,7 @@ type lengthCheck struct {
 // unknown symbol, without a lookup.
 func pathSymbol(r *http.Request) (string, error) {
 	code := r.PathValue("symbol")
-	if !symbolPattern.MatchString(code) {
+	if !market.ValidSymbol(code) {
 		return "", trading.ErrUnknownSymbol
 	}
 	return code, nil

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/octopus-venue/octopus/internal/market"
 	"github.com/octopus-venue/octopus/internal/money"
 	"github.com/octopus-venue/octopus/internal/store"
 	"github.com/octopus-venue/octopus/internal/trading"
@@ -173,7 +174,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errField("status", "must be open or all"))
 		return
 	}
-	if f.Symbol != "" && !symbolPattern.MatchString(f.Symbol) {
+	if f.Symbol != "" && !market.ValidSymbol(f.Symbol) {
 		s.writeError(w, r, errField("symbol", "must be a symbol such as AAPL"))
 		return
 	}
