@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode"
 )
@@ -39,6 +40,9 @@ func decodeBytes(body []byte, dst any) error {
 		return errBadRequest("empty_body", "request body is empty")
 	}
 	if err := checkDepth(body); err != nil {
+		return err
+	}
+	if err := checkKeys(body, dst); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -87,6 +91,49 @@ func typeName(kind string) string {
 		return "object"
 	}
 	return "number"
+}
+
+// checkKeys refuses what encoding/json would quietly accept in a top-level object: a
+// key given twice (the last would win) and a key that matches a field only without
+// regard to case ("SYMBOL" for "symbol").
+func checkKeys(body []byte, dst any) error {
+	t := reflect.TypeOf(dst)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	known := map[string]bool{}
+	for i := range t.Elem().NumField() {
+		name, _, _ := strings.Cut(t.Elem().Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			known[name] = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil // not an object: Decode reports it properly
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return errField(sanitize(key, 64), "is given more than once")
+		}
+		seen[key] = true
+		if !known[key] {
+			return &Error{Status: http.StatusBadRequest, Code: "unknown_field",
+				Message: "unknown field " + sanitize(key, 64), Fields: map[string]string{
+					sanitize(key, 64): "is not a known field"}}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
 }
 
 // checkDepth scans for nesting deeper than maxJSONDepth, outside strings.

@@ -248,10 +248,15 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	if len(r.Header.Values(headerAPIKey)) > 0 {
 		return s.authenticateAPIKey(r)
 	}
-	h := r.Header.Get("Authorization")
-	if h == "" {
+	values := r.Header.Values("Authorization")
+	if len(values) == 0 || values[0] == "" {
 		return auth.Principal{}, errUnauthorized
 	}
+	if len(values) > 1 {
+		// Two credentials: which one a proxy or this server reads would be a guess.
+		return auth.Principal{}, auth.ErrInvalidToken
+	}
+	h := values[0]
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return auth.Principal{}, errUnauthorized

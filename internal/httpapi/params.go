@@ -75,7 +75,14 @@ func page(q url.Values, newestFirst bool) (store.Page, error) {
 
 // pathID reads a positive integer path parameter.
 func pathID(r *http.Request, name string) (int64, error) {
-	n, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	v := r.PathValue(name)
+	// Digits only: ParseInt alone would also take "+4" or "-0" as ids.
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return 0, errNotFound
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 1 {
 		return 0, errNotFound
 	}

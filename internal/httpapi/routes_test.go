@@ -173,3 +173,43 @@ func TestStrictInput(t *testing.T) {
 		t.Fatalf("text/plain accepted: %d", r.Status)
 	}
 }
+
+func TestAmbiguousInputIsRefused(t *testing.T) {
+	v := apptest.Start(t, apptest.Options{})
+	admin := v.Admin()
+	v.Symbol(admin, "AAPL", "0.01", "1")
+	_, trader := v.Trader(admin, "ann")
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		code   string
+	}{
+		{"duplicate key", `{"symbol":"AAPL","symbol":"MSFT","side":"buy","type":"limit","price":"1","quantity":"1"}`,
+			400, "invalid_field"},
+		{"key in another case", `{"SYMBOL":"AAPL","side":"buy","type":"limit","price":"1","quantity":"1"}`,
+			400, "unknown_field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := v.Do("POST", "/api/v1/orders", trader, tt.body)
+			if r.Status != tt.status || r.ErrorCode() != tt.code {
+				t.Fatalf("got %d %s", r.Status, r.Body)
+			}
+		})
+	}
+	if r := v.Do("GET", "/api/v1/orders/+1", trader, nil); r.Status != 404 {
+		t.Fatalf("/orders/+1 = %d", r.Status)
+	}
+	req, _ := http.NewRequest("GET", v.URL+"/api/v1/me", nil)
+	req.Header.Add("Authorization", "Bearer "+trader)
+	req.Header.Add("Authorization", "Bearer garbage")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("two Authorization headers = %d", resp.StatusCode)
+	}
+}
