@@ -112,7 +112,8 @@ func TestAuditAPIFilters(t *testing.T) {
 		want  int
 		match func(auditItem) bool
 	}{
-		{"user", "user_id=" + uid, 8,
+		// The trader's own login is recorded under the trader too.
+		{"user", "user_id=" + uid, 9,
 			func(i auditItem) bool { return i.UserID != nil && *i.UserID == a.traderID }},
 		{"ip", "ip=" + traderIP, 5, func(i auditItem) bool { return i.ClientIP == traderIP }},
 		{"route", "route=" + url.QueryEscape("GET /api/v1/orders/{id}"), 2,

@@ -69,7 +69,7 @@ func (a *APIKeys) authenticate(
 		return Principal{}, refuse(id, "expired")
 	}
 	if !addressAllowed(k.AllowedCIDRs, req.ClientIP) {
-		a.record(ctx, k.UserID, req.ClientIP, "api key "+id+" used from outside its allowlist")
+		a.record(ctx, k.UserID, req.ClientIP, "an api key was used from outside its allowlist")
 		return Principal{}, refuse(id, "address not allowed")
 	}
 	if k.RequireSigned || req.Signature != "" || req.Timestamp != "" {
@@ -173,7 +173,7 @@ func (a *APIKeys) checkSignature(
 		return fmt.Errorf("authenticate api key: %w", err)
 	}
 	if !fresh {
-		a.record(ctx, k.UserID, req.ClientIP, "api key "+k.ID+" signed request replayed")
+		a.record(ctx, k.UserID, req.ClientIP, "an api key's signed request was replayed")
 		return refuse(k.ID, "replayed signature")
 	}
 	return nil

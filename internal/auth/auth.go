@@ -158,6 +158,9 @@ type Tokens struct {
 	ExpiresIn    time.Duration
 	// Scope is set when the tokens are restricted (ScopeMFAEnroll).
 	Scope string
+	// UserID and Role say whom the tokens are for, for the audit record.
+	UserID int64
+	Role   string
 }
 
 // LoginRequest is one login attempt. TOTPCode or RecoveryCode carry the second
@@ -211,8 +214,11 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (Tokens, error) {
 	// A locked account answers exactly like a wrong password, even to the right
 	// password, so that lockout state reveals neither the account nor a good guess.
 	if locked, until := s.lockout.Locked(u); locked {
-		s.events.Record(ctx, "failed_login_attempt", u.ID, req.IP,
-			"account locked until "+until.UTC().Format(time.RFC3339))
+		detail := "account locked by an admin"
+		if !until.IsZero() {
+			detail = "account locked until " + until.UTC().Format(time.RFC3339)
+		}
+		s.events.Record(ctx, "failed_login_attempt", u.ID, req.IP, detail)
 		return Tokens{}, ErrInvalidCredentials
 	}
 	if cmpErr != nil {
@@ -251,7 +257,7 @@ func (s *Service) issue(ctx context.Context, u store.User, family string) (Token
 	}); err != nil {
 		return Tokens{}, fmt.Errorf("store refresh token: %w", err)
 	}
-	return Tokens{AccessToken: access.Token, RefreshToken: refresh,
+	return Tokens{UserID: u.ID, Role: u.Role, AccessToken: access.Token, RefreshToken: refresh,
 		ExpiresIn: access.ExpiresAt.Sub(now)}, nil
 }
 
@@ -261,7 +267,7 @@ func (s *Service) issueRestricted(u store.User, scope string) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, fmt.Errorf("issue access token: %w", err)
 	}
-	return Tokens{AccessToken: access.Token, Scope: scope,
+	return Tokens{UserID: u.ID, Role: u.Role, AccessToken: access.Token, Scope: scope,
 		ExpiresIn: access.ExpiresAt.Sub(s.clock())}, nil
 }
 

@@ -85,7 +85,8 @@ func (a *Accounts) Create(ctx context.Context, nu NewUser) (store.User, error) {
 	u := store.User{Username: nu.Username, Email: nu.Email, Role: nu.Role, PasswordHash: hash}
 	if err := a.Users.CreateUser(ctx, &u); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return store.User{}, &FieldError{"username", "taken", "is already taken"}
+			return store.User{}, &FieldError{"username", "taken",
+				"or email is already registered"}
 		}
 		return store.User{}, fmt.Errorf("create user: %w", err)
 	}

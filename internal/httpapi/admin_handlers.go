@@ -315,7 +315,7 @@ func (s *Server) moveFunds(w http.ResponseWriter, r *http.Request, sign int64) {
 	}
 	amount, err := money.ParsePositive(req.Amount)
 	if err != nil {
-		s.writeError(w, r, errField("amount", "must be a positive decimal with at most 8 decimals"))
+		s.writeError(w, r, stepError("amount", "smallest unit", "0.00000001", err))
 		return
 	}
 	reason := sanitize(req.Reason, 200)
@@ -328,6 +328,13 @@ func (s *Server) moveFunds(w http.ResponseWriter, r *http.Request, sign int64) {
 		return
 	}
 	if _, err := s.Store.GetUser(r.Context(), userID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if ok, err := s.listedAsset(r, req.Asset); err != nil || !ok {
+		if err == nil {
+			err = errField("asset", "is not traded on any listed symbol")
+		}
 		s.writeError(w, r, err)
 		return
 	}
@@ -347,6 +354,21 @@ func (s *Server) moveFunds(w http.ResponseWriter, r *http.Request, sign int64) {
 	b := s.Trading.Ledger().Balance(userID, req.Asset)
 	setSummary(r, "%s of %s %s to user %d", kind, money.Format(amount), req.Asset, userID)
 	writeJSON(w, http.StatusCreated, fundsResponse{Entry: ledgerJSON(e), Balance: balanceJSON(b)})
+}
+
+// listedAsset reports whether asset is the base or quote of a listed symbol: money
+// in an asset nothing trades could never leave the venue by trading.
+func (s *Server) listedAsset(r *http.Request, asset string) (bool, error) {
+	syms, err := s.Store.ListSymbols(r.Context())
+	if err != nil {
+		return false, err
+	}
+	for _, sym := range syms {
+		if sym.BaseAsset == asset || sym.QuoteAsset == asset {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 var errInsufficient = &Error{Status: http.StatusBadRequest, Code: "insufficient_funds",

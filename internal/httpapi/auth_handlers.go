@@ -54,6 +54,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	setSubject(r, t.UserID, t.Role)
 	setSummary(r, "login")
 	writeJSON(w, http.StatusOK, tokens(t))
 }
@@ -77,6 +78,7 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	setSubject(r, t.UserID, t.Role)
 	setSummary(r, "token refreshed")
 	writeJSON(w, http.StatusOK, tokens(t))
 }

@@ -37,7 +37,7 @@ func errBadRequest(code, msg string) *Error {
 
 func errField(field, msg string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "invalid_field",
-		Message: field + " " + msg, Fields: map[string]string{field: msg}}
+		Message: field + ": " + msg, Fields: map[string]string{field: msg}}
 }
 
 var (

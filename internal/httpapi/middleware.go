@@ -55,6 +55,15 @@ func setSummary(r *http.Request, format string, args ...any) {
 
 func setErrorDetail(r *http.Request, code string) { state(r.Context()).errorCode = code }
 
+// setSubject names the user a public route acted for (a login), so its audit record
+// says who logged in.
+func setSubject(r *http.Request, userID int64, role string) {
+	st := state(r.Context())
+	if st.principal == nil {
+		st.principal = &auth.Principal{UserID: userID, Role: role}
+	}
+}
+
 // statusWriter remembers the status a handler wrote.
 type statusWriter struct {
 	http.ResponseWriter
