@@ -343,7 +343,7 @@ func (s *Server) moveFunds(w http.ResponseWriter, r *http.Request, sign int64) {
 		kind = store.EntryWithdrawal
 	}
 	e := store.LedgerEntry{UserID: userID, Asset: req.Asset, Kind: kind, Amount: sign * amount,
-		Reason: reason, CreatedAt: s.Clock().UTC()}
+		Reason: reason, CreatedAt: s.Clock().UTC().Truncate(time.Microsecond)}
 	if err := s.Trading.PostEntries(r.Context(), s.Store, []store.LedgerEntry{e}); err != nil {
 		if errors.Is(err, store.ErrInsufficient) {
 			err = errInsufficient

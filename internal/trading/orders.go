@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/octopus-venue/octopus/internal/engine"
 	"github.com/octopus-venue/octopus/internal/store"
@@ -81,7 +82,7 @@ func (s *Service) PlaceOrder(ctx context.Context, req PlaceRequest) (Placed, err
 		return Placed{}, ErrUnavailable
 	}
 	o.ID = s.nextOrderID()
-	o.CreatedAt = s.opts.Clock().UTC()
+	o.CreatedAt = s.opts.Clock().UTC().Truncate(time.Microsecond) // what the stores keep
 	o.UpdatedAt = o.CreatedAt
 	r, err := s.send(ctx, seq, &command{kind: cmdPlace, order: o, done: make(chan reply, 1)})
 	if err != nil {

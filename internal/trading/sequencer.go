@@ -440,7 +440,7 @@ func (q *sequencer) cancel(user, id int64) reply {
 	if _, ok := q.book.Cancel(id); !ok {
 		return reply{err: ErrNotOpen}
 	}
-	at := q.svc.opts.Clock().UTC()
+	at := q.svc.opts.Clock().UTC().Truncate(time.Microsecond)
 	o.Status, o.Reason, o.UpdatedAt = store.StatusCancelled, "cancelled_by_user", at
 	q.closeMaker(o, at)
 	q.touch(o)
