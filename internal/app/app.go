@@ -173,7 +173,7 @@ func (a *App) build(ctx context.Context) error {
 		Logger: a.Log, Clock: a.clock, Observers: []func(context.Context, httpapi.RequestInfo){
 			a.requestObserver(), a.auditObserver(),
 		},
-		Audit: a.Audit, AuditLog: auditLog{a.Store.(store.AuditStore), a.AuditHasher},
+		Audit: a.Audit, AuditSync: a.auditSync, AuditLog: auditLog{a.Store.(store.AuditStore), a.AuditHasher},
 	}, httpapi.Options{
 		MaxBodyBytes: cfg.MaxBodyBytes, Production: cfg.IsProduction(),
 		RegistrationEnabled: cfg.RegistrationEnabled, PasswordPolicy: policy,

@@ -67,11 +67,9 @@ func (a *App) startAudit(ctx context.Context) error {
 func (a *App) auditObserver() func(context.Context, httpapi.RequestInfo) {
 	forward := a.SIEM != nil && a.Config.SIEMForwardAudit
 	return func(_ context.Context, i httpapi.RequestInfo) {
-		r := audit.Request{Time: i.Time, RequestID: i.RequestID, UserID: i.UserID,
-			APIKeyID: i.APIKeyID, Role: i.Role, ClientIP: i.ClientIP, Method: i.Method,
-			Route: i.Route, Path: a.auditPath(i.Route, i.Path), Status: i.Status, Latency: i.Latency,
-			UserAgent: i.UserAgent, Summary: i.Summary}
-		a.Audit.Observe(r)
+		if !i.Audited {
+			a.Audit.Observe(a.auditRequest(i))
+		}
 		if forward {
 			a.SIEM.Forward(siem.Event{Time: i.Time, Kind: siem.KindAudit, Type: "api_call",
 				Severity: siem.SeverityInfo, Message: i.Method + " " + i.Route,
@@ -79,6 +77,19 @@ func (a *App) auditObserver() func(context.Context, httpapi.RequestInfo) {
 					"user_id": strconv.FormatInt(i.UserID, 10), "status": strconv.Itoa(i.Status)}})
 		}
 	}
+}
+
+// auditSync records a state-changing request and waits until the record is
+// written: the API holds the answer until then.
+func (a *App) auditSync(ctx context.Context, i httpapi.RequestInfo) error {
+	return a.Audit.ObserveSync(ctx, a.auditRequest(i))
+}
+
+func (a *App) auditRequest(i httpapi.RequestInfo) audit.Request {
+	return audit.Request{Time: i.Time, RequestID: i.RequestID, UserID: i.UserID,
+		APIKeyID: i.APIKeyID, Role: i.Role, ClientIP: i.ClientIP, Method: i.Method,
+		Route: i.Route, Path: a.auditPath(i.Route, i.Path), Status: i.Status, Latency: i.Latency,
+		UserAgent: i.UserAgent, Summary: i.Summary}
 }
 
 // apiKeyRoute is the route whose path carries an API key id.

@@ -31,6 +31,9 @@ func (w *Writer) run() {
 			w.flush(context.Background(), false)
 		case <-flush.C:
 			w.flush(context.Background(), true)
+		case <-w.urgent:
+			w.takeQueued(len(w.queue))
+			w.flush(context.Background(), true)
 		case <-digests:
 			w.digest()
 		case <-w.stop:
@@ -151,6 +154,7 @@ func (w *Writer) resync(ctx context.Context, batch []Record) (committed bool, er
 
 // wrote drops the n oldest pending records after they were written.
 func (w *Writer) wrote(n int) {
+	w.release(w.pending[:n])
 	last := w.pending[n-1]
 	w.stored = store.AuditHead{ID: last.ID, Hash: last.Hash, ChainedAt: last.ChainedAt}
 	rest := w.pending[n:]

@@ -39,6 +39,8 @@ var (
 	// ErrUnwritten means Close gave up, at its context's end, with records
 	// still unwritten.
 	ErrUnwritten = errors.New("audit: records left unwritten")
+	// ErrDropped means EnqueueSync could not queue its record (full or closed).
+	ErrDropped = errors.New("audit: record not queued")
 )
 
 // Metrics receives the writer's counters; *metrics.Metrics satisfies it.
@@ -155,6 +157,12 @@ type Writer struct {
 	failures   atomic.Int64
 	overLimit  atomic.Bool
 
+	// waiters are the records whose requests wait for them to be written, by
+	// request id; urgent asks the writer goroutine to flush at once.
+	waitMu  sync.Mutex
+	waiters map[string]chan struct{}
+	urgent  chan struct{}
+
 	// Owned by the writer goroutine.
 	head     store.AuditHead // the newest linked record, written or not
 	stored   store.AuditHead // the newest written record
@@ -202,6 +210,7 @@ func New(ctx context.Context, st store.AuditStore, opts Options) (*Writer, error
 		st: st, opts: opts, log: opts.Logger, queue: make(chan Record, opts.QueueSize),
 		stop: make(chan struct{}), done: make(chan struct{}), maintDone: make(chan struct{}),
 		cancel: cancel, head: head, stored: head,
+		waiters: map[string]chan struct{}{}, urgent: make(chan struct{}, 1),
 	}
 	w.healthy.Store(true)
 	go w.run()
@@ -213,6 +222,60 @@ func New(ctx context.Context, st store.AuditStore, opts Options) (*Writer, error
 // function to hand the API as an observer.
 func (w *Writer) Observe(req Request) bool {
 	return w.Enqueue(FromRequest(req, w.opts.Hasher))
+}
+
+// ObserveSync records one answered request and waits until its record is written:
+// a state change is answered only once its audit record is durable, so even a
+// crash right after the answer loses no record of it.
+func (w *Writer) ObserveSync(ctx context.Context, req Request) error {
+	return w.EnqueueSync(ctx, FromRequest(req, w.opts.Hasher))
+}
+
+// EnqueueSync queues r, has the writer flush at once, and waits until r is
+// written or ctx ends. r must carry a request id, which identifies it.
+func (w *Writer) EnqueueSync(ctx context.Context, r Record) error {
+	if r.RequestID == "" {
+		return errors.New("audit: a record waited for needs a request id")
+	}
+	done := make(chan struct{})
+	w.waitMu.Lock()
+	w.waiters[r.RequestID] = done
+	w.waitMu.Unlock()
+	forget := func() {
+		w.waitMu.Lock()
+		delete(w.waiters, r.RequestID)
+		w.waitMu.Unlock()
+	}
+	if !w.Enqueue(r) {
+		forget()
+		return ErrDropped
+	}
+	select {
+	case w.urgent <- struct{}{}:
+	default:
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		forget()
+		return fmt.Errorf("audit record not yet written: %w", ctx.Err())
+	}
+}
+
+// release wakes the requests waiting for records that were just written.
+func (w *Writer) release(written []Record) {
+	w.waitMu.Lock()
+	defer w.waitMu.Unlock()
+	if len(w.waiters) == 0 {
+		return
+	}
+	for _, r := range written {
+		if done, ok := w.waiters[r.RequestID]; ok {
+			close(done)
+			delete(w.waiters, r.RequestID)
+		}
+	}
 }
 
 // Enqueue queues r for writing; its chain fields are set by the writer. It

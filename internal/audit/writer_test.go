@@ -275,3 +275,27 @@ func TestWriterReportsMetrics(t *testing.T) {
 
 var _ audit.Metrics = (*metricsSpy)(nil)
 var _ store.AuditStore = (*swappable)(nil)
+
+// TestEnqueueSyncWaitsForTheWrite: a record waited for is in the store when
+// EnqueueSync returns, long before the flush interval.
+func TestEnqueueSyncWaitsForTheWrite(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db auditDB) {
+		st, s := db.open(t), newSigner(t)
+		opts := s.options(t)
+		opts.FlushInterval = time.Hour
+		w := newWriter(t, st, opts)
+		defer closeWriter(t, w)
+		for i := range 20 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := w.ObserveSync(ctx, request(i))
+			cancel()
+			if err != nil {
+				t.Fatalf("record %d: %v", i, err)
+			}
+			head, err := st.LastAudit(context.Background())
+			if err != nil || head.ID != int64(i+1) {
+				t.Fatalf("record %d not written when ObserveSync returned: head %d, %v", i, head.ID, err)
+			}
+		}
+	})
+}

@@ -105,7 +105,15 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		st := &reqState{id: newRequestID(), start: s.Clock()}
 		st.clientIP = s.clientAddr(r).String()
 		w.Header().Set("X-Request-Id", st.id)
-		sw := &statusWriter{ResponseWriter: w}
+		// A state change is answered only after its audit record is written, so the
+		// answer waits in a buffer while the record is made durable.
+		var held *heldResponse
+		out := w
+		if s.AuditSync != nil && changesState(r.Method) {
+			held = &heldResponse{w: w}
+			out = held
+		}
+		sw := &statusWriter{ResponseWriter: out}
 		ctx := logging.WithRequestID(context.WithValue(r.Context(), stateKey, st), st.id)
 		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
@@ -120,6 +128,20 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if p := st.principal; p != nil {
 			info.UserID, info.APIKeyID, info.Role = p.UserID, p.APIKeyID, p.Role
 		}
+		// Only a change that was made must wait; a refused one changed nothing and
+		// is recorded like a read.
+		if held != nil && info.Status < 400 {
+			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditSyncWait)
+			if err := s.AuditSync(actx, info); err != nil {
+				s.log.ErrorContext(ctx, "state change answered before its audit record was written",
+					"error", err)
+			}
+			cancel()
+			info.Audited = true
+		}
+		if held != nil {
+			held.release()
+		}
 		s.log.Log(r.Context(), logLevel(info.Status), "request",
 			"method", info.Method, "route", info.Route,
 			"status", info.Status, "latency_ms", info.Latency.Milliseconds(),
@@ -128,6 +150,45 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			o(r.Context(), info)
 		}
 	})
+}
+
+// auditSyncWait bounds how long an answer waits for its audit record. Past it the
+// change is already committed, so the answer goes out and the record follows.
+const auditSyncWait = 5 * time.Second
+
+func changesState(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+// heldResponse keeps a handler's answer until release writes it out.
+type heldResponse struct {
+	w      http.ResponseWriter
+	status int
+	body   []byte
+}
+
+func (h *heldResponse) Header() http.Header { return h.w.Header() }
+
+func (h *heldResponse) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	h.body = append(h.body, b...)
+	return len(b), nil
+}
+
+func (h *heldResponse) release() {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	h.w.WriteHeader(h.status)
+	_, _ = h.w.Write(h.body)
 }
 
 func newRequestID() string {

@@ -63,6 +63,8 @@ type RequestInfo struct {
 	UserAgent string
 	Summary   string
 	ErrorCode string
+	// Audited is true when AuditSync already recorded the request.
+	Audited bool
 }
 
 // Deps are the services behind the API.
@@ -88,6 +90,9 @@ type Deps struct {
 	Observers []func(context.Context, RequestInfo)
 	// Audit, when set, must accept records before a state change may proceed.
 	Audit AuditGate
+	// AuditSync, when set, records a state-changing request and returns once the
+	// record is durable; the answer is held until then.
+	AuditSync func(context.Context, RequestInfo) error
 	// AuditLog serves the admin audit API; nil leaves those routes answering 503.
 	AuditLog AuditLog
 }
