@@ -81,7 +81,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", name, cmds[name].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", name, cmds[name].summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Configuration comes from the environment; see README.md.")
