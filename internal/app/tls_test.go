@@ -57,7 +57,8 @@ func selfSigned(t *testing.T, cn, certFile, keyFile string) *x509.Certificate {
 func writePEM(t *testing.T, path, kind string, der []byte) {
 	t.Helper()
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+	data := pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der})
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -94,8 +95,9 @@ func TestTLSEndToEnd(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d over TLS", resp.StatusCode)
 	}
-	if got := resp.Header.Get("Strict-Transport-Security"); got != "max-age=31536000; includeSubDomains" {
-		t.Fatalf("HSTS = %q", got)
+	hsts := resp.Header.Get("Strict-Transport-Security")
+	if hsts != "max-age=31536000; includeSubDomains" {
+		t.Fatalf("HSTS = %q", hsts)
 	}
 	if resp.TLS.Version != tls.VersionTLS13 || resp.ProtoMajor != 2 {
 		t.Fatalf("negotiated %x over HTTP/%d, want TLS 1.3 and HTTP/2", resp.TLS.Version,

@@ -132,7 +132,8 @@ func TestProductionAcceptsTLSAtATrustedProxy(t *testing.T) {
 		t.Fatalf("Load: %v", err)
 	}
 	vars["TRUSTED_PROXIES"] = ""
-	if _, err := Load(env(vars)); err == nil || !strings.Contains(err.Error(), "needs TRUSTED_PROXIES") {
+	_, err := Load(env(vars))
+	if err == nil || !strings.Contains(err.Error(), "needs TRUSTED_PROXIES") {
 		t.Fatalf("Load without proxies = %v", err)
 	}
 }

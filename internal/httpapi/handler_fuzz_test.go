@@ -108,12 +108,14 @@ func FuzzAdmin(f *testing.F) {
 		param string
 		body  string
 	}{
-		{0, "", `{"username":"zoe","email":"zoe@example.com","password":"Zebra-pass-77!x","role":"analyst"}`},
+		{0, "", `{"username":"zoe","email":"zoe@example.com","password":"Zebra-pass-77!x",` +
+			`"role":"analyst"}`},
 		{1, "2", `{"role":"admin"}`},
 		{1, "1", `{"locked":true,"email":"a@b.c"}`},
 		{2, "1", `{"asset":"USD","amount":"100.5","reason":"seed\u0007"}`},
 		{3, "1", `{"asset":"USD","amount":"99999999999999","reason":"x"}`},
-		{4, "", `{"symbol":"MSFT","base_asset":"MSFT","quote_asset":"USD","tick_size":"0.01","lot_size":"1"}`},
+		{4, "", `{"symbol":"MSFT","base_asset":"MSFT","quote_asset":"USD","tick_size":"0.01",` +
+			`"lot_size":"1"}`},
 		{5, "AAPL", `{"halted":true}`},
 		{6, "limit=2&cursor=1", ``},
 		{7, "type=failed_login_attempt&ip=1.2.3.4&from=2026-01-01T00:00:00Z", ``},
