@@ -88,6 +88,24 @@ func TestLoginTimingDoesNotRevealAccounts(t *testing.T) {
 	cases := slices.DeleteFunc(loginCases(), func(c struct{ name, username, password string }) bool {
 		return c.username == "frozen" || c.username == "guarded"
 	})
+	// A real leak shows in every attempt; a burst of load from other tests on a
+	// shared machine shows in one. So up to three attempts, each of which compares
+	// each case with the unknown-user try next to it in time, which cancels slow
+	// drift in machine load.
+	var failures []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		failures = timingAttempt(t, v, cases, tries)
+		if len(failures) == 0 {
+			return
+		}
+		t.Logf("attempt %d: %v", attempt, failures)
+	}
+	t.Errorf("login timing reveals accounts in every attempt: %v", failures)
+}
+
+func timingAttempt(t *testing.T, v *apptest.Venue, cases []struct{ name, username, password string },
+	tries int) []string {
+	t.Helper()
 	times := make([][]time.Duration, len(cases))
 	for range tries {
 		for i, tc := range cases {
@@ -100,19 +118,23 @@ func TestLoginTimingDoesNotRevealAccounts(t *testing.T) {
 		}
 	}
 	base := median(times[0])
-	for i, tc := range cases {
-		m := median(times[i])
-		diff := (m - base).Abs()
-		tolerance := max(20*time.Millisecond, base*15/100)
-		t.Logf("%-32s median %v (unknown user %v, difference %v)", tc.name, m, base, diff)
-		if diff > tolerance {
-			t.Errorf("%s: median %v vs unknown user %v: difference %v above noise (%v)",
-				tc.name, m, base, diff, tolerance)
-		}
-	}
 	if base < 10*time.Millisecond {
 		t.Fatalf("median login %v: the bcrypt comparison is not being done", base)
 	}
+	var failures []string
+	for i, tc := range cases[1:] {
+		diffs := make([]time.Duration, tries)
+		for k := range tries {
+			diffs[k] = times[i+1][k] - times[0][k]
+		}
+		diff := median(diffs).Abs()
+		tolerance := max(20*time.Millisecond, base*15/100)
+		t.Logf("%-32s median %v, paired difference to unknown user %v", tc.name, median(times[i+1]), diff)
+		if diff > tolerance {
+			failures = append(failures, fmt.Sprintf("%s: %v above noise (%v)", tc.name, diff, tolerance))
+		}
+	}
+	return failures
 }
 
 func median(ds []time.Duration) time.Duration {
