@@ -52,6 +52,7 @@ type App struct {
 	clock       func() time.Time
 
 	metricsAddr string
+	metricsLn   net.Listener
 	owner       *owner
 }
 
@@ -126,6 +127,9 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.Events = security.NewRecorder(a.Store, a.Log, a.clock)
 	if err := a.observability(); err != nil {
+		return err
+	}
+	if err := a.listenMetrics(); err != nil {
 		return err
 	}
 	if err := a.startAudit(ctx); err != nil {
@@ -203,6 +207,9 @@ func (a *App) Close() {
 	a.closeAudit()
 	a.closeSIEM()
 	a.closeRedis()
+	if a.metricsLn != nil {
+		_ = a.metricsLn.Close()
+	}
 	if a.owner != nil {
 		a.owner.release()
 		a.owner = nil

@@ -77,8 +77,9 @@ func (a *App) requestObserver() func(context.Context, httpapi.RequestInfo) {
 	}
 }
 
-// serveMetrics runs /metrics on its own listener until ctx ends.
-func (a *App) serveMetrics(ctx context.Context) error {
+// listenMetrics binds the /metrics listener at assembly, so its address is known
+// before Serve runs and a port in use fails the start instead of a goroutine.
+func (a *App) listenMetrics() error {
 	addr := a.Config.MetricsAddr
 	if addr == "off" || addr == "" {
 		return nil
@@ -87,7 +88,17 @@ func (a *App) serveMetrics(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("metrics listener %s: %w", addr, err)
 	}
-	a.metricsAddr = ln.Addr().String()
+	a.metricsLn, a.metricsAddr = ln, ln.Addr().String()
+	return nil
+}
+
+// serveMetrics runs /metrics on its own listener until ctx ends.
+func (a *App) serveMetrics(ctx context.Context) error {
+	if a.metricsLn == nil {
+		return nil
+	}
+	ln := a.metricsLn
+	a.metricsLn = nil
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.Metrics.Handler(a.Config.MetricsToken))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
