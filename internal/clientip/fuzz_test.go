@@ -3,6 +3,7 @@ package clientip_test
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -42,11 +43,19 @@ func FuzzClientIP(f *testing.F) {
 	})
 }
 
-// parsePeer reads RemoteAddr independently of the package, the two forms net/http and
-// tests produce.
+// parsePeer reads RemoteAddr independently of the package: host:port as net/http
+// produces it, a bare address, and a bracketed IPv6 address without a port, which is
+// also how proxies write IPv6 hops.
 func parsePeer(remote string) netip.Addr {
 	if ap, err := netip.ParseAddrPort(remote); err == nil {
 		return ap.Addr().WithZone("").Unmap()
+	}
+	if inner, ok := strings.CutPrefix(remote, "["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]"); ok {
+			if a, err := netip.ParseAddr(inner); err == nil && a.Is6() {
+				return a.WithZone("").Unmap()
+			}
+		}
 	}
 	if a, err := netip.ParseAddr(remote); err == nil {
 		return a.WithZone("").Unmap()
