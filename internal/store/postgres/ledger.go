@@ -29,7 +29,7 @@ func queueEntries(b *pgx.Batch, entries []store.LedgerEntry, now time.Time) erro
 	if len(entries) == 0 {
 		return nil
 	}
-	deltas, err := sumEntries(entries)
+	deltas, err := store.NetEntries(entries)
 	if err != nil {
 		return err
 	}
@@ -40,13 +40,13 @@ func queueEntries(b *pgx.Batch, entries []store.LedgerEntry, now time.Time) erro
 }
 
 // queueBalances queues the three statements that apply deltas (see qEnsureBalances).
-func queueBalances(b *pgx.Batch, deltas []balanceDelta) {
+func queueBalances(b *pgx.Batch, deltas []store.BalanceDelta) {
 	users := make([]int64, len(deltas))
 	assets := make([]string, len(deltas))
 	totals := make([]int64, len(deltas))
 	reserved := make([]int64, len(deltas))
 	for i, d := range deltas {
-		users[i], assets[i], totals[i], reserved[i] = d.userID, d.asset, d.total, d.reserved
+		users[i], assets[i], totals[i], reserved[i] = d.UserID, d.Asset, d.Total, d.Reserved
 	}
 	b.Queue(qEnsureBalances, users, assets)
 	b.Queue(qLockBalances, users, assets)

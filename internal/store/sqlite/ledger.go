@@ -26,13 +26,13 @@ func applyEntries(ctx context.Context, tx *sql.Tx, entries []store.LedgerEntry, 
 	if len(entries) == 0 {
 		return nil
 	}
-	deltas, err := sumEntries(entries)
+	deltas, err := store.NetEntries(entries)
 	if err != nil {
 		return err
 	}
 
 	for _, d := range deltas {
-		res, err := tx.ExecContext(ctx, qAddToBalance, d.total, d.reserved, d.userID, d.asset)
+		res, err := tx.ExecContext(ctx, qAddToBalance, d.Total, d.Reserved, d.UserID, d.Asset)
 		if err != nil {
 			return fmt.Errorf("update balance: %w", err)
 		}
@@ -43,7 +43,7 @@ func applyEntries(ctx context.Context, tx *sql.Tx, entries []store.LedgerEntry, 
 		if n == 1 {
 			continue
 		}
-		_, err = tx.ExecContext(ctx, qInsertBalance, d.userID, d.asset, d.total, d.reserved)
+		_, err = tx.ExecContext(ctx, qInsertBalance, d.UserID, d.Asset, d.Total, d.Reserved)
 		if err != nil {
 			return fmt.Errorf("insert balance: %w", err)
 		}
