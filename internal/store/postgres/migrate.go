@@ -1,67 +1,24 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/octopus-venue/octopus/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-// migration is one numbered schema change.
-type migration struct {
-	version int64
-	name    string
-	sql     string
-}
-
-// loadMigrations reads the embedded migrations in version order. File names
-// start with the version number: 0001_init.sql.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-
-	var list []migration
-	for _, name := range names {
-		base := path.Base(name)
-		prefix, _, _ := strings.Cut(base, "_")
-		version, err := strconv.ParseInt(prefix, 10, 64)
-		if err != nil || version <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a version number", base)
-		}
-		body, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, migration{version: version, name: base, sql: string(body)})
-	}
-
-	slices.SortFunc(list, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
-	for i := 1; i < len(list); i++ {
-		if list[i].version == list[i-1].version {
-			return nil, fmt.Errorf("migration version %d used twice", list[i].version)
-		}
-	}
-	return list, nil
-}
 
 // Migrate applies every migration not yet recorded in schema_migrations, each
 // in its own transaction. Every transaction first takes a transaction-scoped
 // advisory lock for the current schema, so processes migrating at once apply
 // each version exactly once, and a lock can never outlive its transaction.
 func (s *Store) Migrate(ctx context.Context) error {
-	list, err := loadMigrations()
+	list, err := store.LoadMigrations(migrationFiles)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -79,27 +36,27 @@ func (s *Store) Migrate(ctx context.Context) error {
 	for _, m := range list {
 		err := s.inTx(ctx, func(tx pgx.Tx) error { return applyMigration(ctx, tx, m) })
 		if err != nil {
-			return fmt.Errorf("migrate %s: %w", m.name, err)
+			return fmt.Errorf("migrate %s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
 // applyMigration runs m unless it is already recorded.
-func applyMigration(ctx context.Context, tx pgx.Tx, m migration) error {
+func applyMigration(ctx context.Context, tx pgx.Tx, m store.Migration) error {
 	if _, err := tx.Exec(ctx, qLockMigrations, migrationLockClass); err != nil {
 		return err
 	}
 	var applied bool
-	if err := tx.QueryRow(ctx, qMigrationApplied, m.version).Scan(&applied); err != nil {
+	if err := tx.QueryRow(ctx, qMigrationApplied, m.Version).Scan(&applied); err != nil {
 		return err
 	}
 	if applied {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, qRecordMigration, m.version)
+	_, err := tx.Exec(ctx, qRecordMigration, m.Version)
 	return err
 }
