@@ -291,7 +291,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, ip netip.Addr,
 	case d.Shadowed:
 		s.rateLimited(rule.Name + "_shadow")
 		s.log.InfoContext(r.Context(), "rate limit exceeded in shadow mode", "rule", rule.Name,
-			"request_id", requestID(r.Context()), "client_ip", ip.String())
+			"client_ip", ip.String())
 		return true
 	case d.Allowed:
 		return true
