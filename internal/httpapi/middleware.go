@@ -39,7 +39,6 @@ func state(ctx context.Context) *reqState {
 	return &reqState{}
 }
 
-
 func principal(r *http.Request) auth.Principal {
 	if p := state(r.Context()).principal; p != nil {
 		return *p
